@@ -1,0 +1,145 @@
+#include "actors/node.hpp"
+
+#include <memory>
+#include <vector>
+
+#include "actors/client_socket.hpp"
+#include "core/logger.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<node_state>*;
+
+// Collects status replies until all arrived (or failed), then answers.
+struct status_collector {
+  caf::response_promise promise;
+  std::vector<std::string> replies;
+  std::map<std::string, uint64_t> counts;
+  size_t pending = 0;
+  uint64_t unresponsive = 0;
+
+  void done_one() {
+    if (--pending > 0)
+      return;
+    json::writer w;
+    w.start_object();
+    w.key("counts");
+    w.start_object();
+    for (auto& [kind, n] : counts)
+      w.kv(kind, n);
+    w.end_object();
+    w.kv("unresponsive", unresponsive);
+    w.key("actors");
+    w.start_array();
+    for (auto& r : replies)
+      w.raw(r);
+    w.end_array();
+    w.end_object();
+    promise.deliver(w.take());
+  }
+};
+
+// Adds the node's own view (restarts) to an actor's status object.
+std::string with_restarts(std::string reply, int64_t restarts) {
+  if (reply.size() < 2 || reply.back() != '}')
+    return reply;
+  reply.pop_back();
+  reply += ",\"restarts\":";
+  reply += std::to_string(restarts);
+  reply += '}';
+  return reply;
+}
+
+std::string own_status(self_ptr self) {
+  json::writer w;
+  w.start_object();
+  write_common_status(w, self, "node", "node", self->state.counters);
+  w.kv("members", static_cast<uint64_t>(self->state.members.size()));
+  w.kv("restarts", 0);
+  w.end_object();
+  return w.take();
+}
+
+} // namespace
+
+caf::behavior node(self_ptr self) {
+  self->set_down_handler([self](caf::down_msg& msg) {
+    self->state.members.erase(msg.source);
+  });
+  return {
+    [self](atom::join, const caf::actor& member, const std::string& kind,
+           const std::string& name, int64_t restarts) {
+      ++self->state.counters.handled;
+      self->monitor(member);
+      self->state.members[member.address()]
+        = node_member{member, kind, name, restarts};
+      if (restarts > 0)
+        self->state.unhealthy.erase(name);
+    },
+    [self](atom::ready, const std::string& component, bool ok,
+           const std::string& reason) {
+      ++self->state.counters.handled;
+      if (ok)
+        self->state.unhealthy.erase(component);
+      else
+        self->state.unhealthy[component] = reason;
+    },
+    [self](atom::ready) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      json::writer w;
+      w.start_object();
+      for (auto& [component, reason] : st.unhealthy)
+        w.kv(component, reason);
+      if (st.shutting_down)
+        w.kv("node", "shutting down");
+      w.end_object();
+      return caf::make_message(st.unhealthy.empty() && !st.shutting_down,
+                               w.take());
+    },
+    [self](atom::status) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto c = std::make_shared<status_collector>();
+      c->promise = self->make_response_promise();
+      c->pending = st.members.size() + 1;
+      c->counts["node"] = 1;
+      c->replies.push_back(own_status(self));
+      for (auto& [addr, m] : st.members) {
+        ++c->counts[m.kind];
+        auto restarts = m.restarts;
+        self->request(m.handle, std::chrono::seconds{2}, atom::status_v)
+          .then(
+            [c, restarts](std::string& reply) {
+              c->replies.push_back(with_restarts(std::move(reply), restarts));
+              c->done_one();
+            },
+            [c](caf::error&) {
+              ++c->unresponsive;
+              c->done_one();
+            });
+      }
+      c->done_one(); // the node's own reply
+    },
+    [self](atom::shutdown) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      st.shutting_down = true;
+      log::info("node", "shutting down",
+                {{"members", std::to_string(st.members.size())}});
+      for (auto& [addr, m] : st.members) {
+        if (m.kind == "session")
+          self->send(m.handle, atom::close_v, close_code::going_away,
+                     std::string{"server shutting down"});
+        else
+          self->send_exit(m.handle, caf::exit_reason::user_shutdown);
+      }
+      return true;
+    },
+  };
+}
+
+} // namespace flux

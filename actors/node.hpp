@@ -1,0 +1,41 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "core/actor_stats.hpp"
+
+// The node is the root of a Flux process: every long-lived actor joins it,
+// it monitors them all, and it answers for the whole process: `status`
+// fans out to every live actor and merges their replies (that is /stats),
+// `ready` says whether the node can serve (that is /readyz), and `shutdown`
+// closes every client with going-away and stops every component.
+//
+// Messages:
+//   (join_atom, actor, kind, name, restarts:int64)
+//   (ready_atom, component, ok:bool, reason)   a component's health changed
+//   (ready_atom) -> (ok:bool, std::string JSON of unhealthy components)
+//   (status_atom) -> std::string JSON {"actors": [...], "counts": {...}}
+//   (shutdown_atom) -> bool, once every client was told
+namespace flux {
+
+struct node_member {
+  caf::actor handle;
+  std::string kind;
+  std::string name;
+  int64_t restarts = 0;
+};
+
+struct node_state {
+  static inline const char* name = "node";
+  std::map<caf::actor_addr, node_member> members;
+  std::map<std::string, std::string> unhealthy; // component -> reason
+  actor_counters counters;
+  bool shutting_down = false;
+};
+
+caf::behavior node(caf::stateful_actor<node_state>* self);
+
+} // namespace flux

@@ -1,0 +1,88 @@
+#include "actors/room.hpp"
+
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux {
+
+caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
+                   room_class cls, room_options opts) {
+  self->state.core.emplace(std::move(name), cls, opts);
+  self->state.window_start_ms = now_ms();
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& subs = self->state.subscribers;
+    for (auto i = subs.begin(); i != subs.end(); ++i)
+      if (i->address() == msg.source) {
+        subs.erase(i);
+        return;
+      }
+  });
+  return {
+    [self](atom::deliver, const event& e, const std::string& epoch,
+           int64_t pos) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto frame = st.core->apply(e, epoch, pos);
+      if (!frame)
+        return;
+      ++st.window_events;
+      auto now = now_ms();
+      if (now - st.window_start_ms >= 5000) {
+        st.rate = static_cast<double>(st.window_events) * 1000.0
+                  / static_cast<double>(now - st.window_start_ms);
+        st.window_start_ms = now;
+        st.window_events = 0;
+      }
+      if (st.subscribers.empty())
+        return;
+      // One message shared by every subscriber: the bytes are not copied.
+      auto msg = caf::make_message(atom::frame_v, pos, std::move(frame));
+      for (auto& sub : st.subscribers)
+        sub->enqueue(self->ctrl(), caf::make_message_id(), msg,
+                     self->context());
+      st.frames_out += st.subscribers.size();
+    },
+    [self](atom::subscribe, const caf::actor& session,
+           const std::string& epoch, int64_t pos, bool resume) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (st.subscribers.insert(session).second)
+        self->monitor(session);
+      std::optional<std::pair<std::string, int64_t>> from;
+      if (resume)
+        from.emplace(epoch, pos);
+      auto r = st.core->join(from);
+      return caf::make_message(r.resumed, r.reason, r.missed,
+                               st.core->epoch(), st.core->last_pos(),
+                               std::move(r.frames));
+    },
+    [self](atom::unsubscribe, const caf::actor& session) {
+      ++self->state.counters.handled;
+      if (self->state.subscribers.erase(session) > 0)
+        self->demonitor(session);
+    },
+    [self](atom::status) -> std::string {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto& core = *st.core;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "room", core.name(), st.counters);
+      w.kv("class", to_string(core.cls()));
+      w.kv("subscribers", static_cast<uint64_t>(st.subscribers.size()));
+      w.kv("epoch", core.epoch());
+      w.kv("last_pos", core.last_pos());
+      w.kv("last_ts", core.last_ts());
+      w.kv("events", core.applied());
+      w.kv("duplicates", core.duplicates());
+      w.kv("history", static_cast<uint64_t>(core.ring_size()));
+      w.kv("frames_out", st.frames_out);
+      w.kv("rate", st.rate);
+      w.kv("stale", core.stale());
+      w.end_object();
+      return w.take();
+    },
+  };
+}
+
+} // namespace flux

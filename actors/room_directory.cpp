@@ -1,0 +1,182 @@
+#include "actors/room_directory.hpp"
+
+#include <chrono>
+
+#include "actors/room.hpp"
+#include "core/logger.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<room_directory_state>*;
+
+constexpr auto commit_interval = std::chrono::milliseconds{200};
+
+room_entry* spawn_room(self_ptr self, const std::string& name,
+                       room_class cls) {
+  auto& st = self->state;
+  auto handle = self->spawn(room, name, cls, st.opts.room);
+  self->monitor(handle);
+  auto [it, inserted] = st.rooms.emplace(name, room_entry{});
+  it->second.handle = handle;
+  it->second.cls = cls;
+  it->second.failed = false;
+  if (st.node)
+    self->send(st.node, atom::join_v, handle, std::string{"room"}, name,
+               static_cast<int64_t>(it->second.policy.total_restarts()));
+  return &it->second;
+}
+
+void subscribe_to_bus(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.bus, caf::infinite, atom::subscribe_v, st.opts.topic,
+                st.opts.group, caf::actor{self})
+    .then(
+      [self](int32_t partitions) {
+        self->state.subscribed = true;
+        log::info("room_directory", "subscribed to the event bus",
+                  {{"topic", self->state.opts.topic},
+                   {"partitions", std::to_string(partitions)}});
+      },
+      [self](caf::error& err) {
+        log::error("room_directory", "cannot subscribe to the event bus",
+                   {{"error", to_string(err)}});
+        self->quit(err);
+      });
+}
+
+void flush_commits(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [partition, next] : st.pending_commits)
+    self->send(st.bus, atom::commit_v, st.opts.topic, st.opts.group, partition,
+               next);
+  st.pending_commits.clear();
+}
+
+} // namespace
+
+caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
+                             directory_options opts, caf::actor bus,
+                             caf::actor node) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.bus = std::move(bus);
+  st.node = std::move(node);
+  for (auto& decl : rooms)
+    spawn_room(self, decl.name, decl.cls);
+  subscribe_to_bus(self);
+  self->delayed_send(self, commit_interval, atom::tick_v);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto& [name, entry] : st.rooms) {
+      if (entry.handle.address() != msg.source)
+        continue;
+      if (msg.reason == caf::exit_reason::user_shutdown)
+        return;
+      std::chrono::milliseconds delay{0};
+      if (!entry.policy.on_failure(now_ms(), delay, 0.5)) {
+        entry.failed = true;
+        log::error("room_directory", "room keeps failing; giving up",
+                   {{"room", name}, {"reason", to_string(msg.reason)}});
+        if (st.node)
+          self->send(st.node, atom::ready_v, "room " + name, false,
+                     "failed: " + to_string(msg.reason));
+        return;
+      }
+      // Restart at once: events keep arriving for this room. Subscribers
+      // see the old room go down and re-join the new one by position.
+      log::warn("room_directory", "room died; restarting",
+                {{"room", name}, {"reason", to_string(msg.reason)}});
+      auto cls = entry.cls;
+      spawn_room(self, name, cls);
+      return;
+    }
+  });
+  return {
+    [self](atom::deliver, const std::string& epoch, int32_t partition,
+           int64_t offset, const std::string& value) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      st.pending_commits[partition] = offset + 1;
+      event e;
+      std::string why;
+      if (!decode_event(value.data(), value.size(), e, why)) {
+        ++st.malformed;
+        if (st.logged_malformed.insert(why).second)
+          log::warn("room_directory", "skipping malformed record",
+                    {{"reason", why}, {"partition", std::to_string(partition)},
+                     {"offset", std::to_string(offset)}});
+        return;
+      }
+      auto i = st.rooms.find(e.room);
+      room_entry* entry = i == st.rooms.end() ? nullptr : &i->second;
+      if (!entry) {
+        if (!st.opts.allow_dynamic_rooms
+            || st.rooms.size() >= st.opts.max_rooms) {
+          ++st.rejected_rooms;
+          return;
+        }
+        auto cls = e.kind == event_kind::update ? room_class::stream
+                                                : room_class::snapshot;
+        entry = spawn_room(self, e.room, cls);
+        log::info("room_directory", "created room on demand",
+                  {{"room", e.room}, {"class", to_string(cls)}});
+      }
+      if (entry->failed)
+        return;
+      ++st.delivered;
+      self->send(entry->handle, atom::deliver_v, std::move(e), epoch, offset);
+    },
+    [self](atom::tick) {
+      flush_commits(self);
+      self->delayed_send(self, commit_interval, atom::tick_v);
+    },
+    [self](atom::subscribe, const std::string& name, const caf::actor& session,
+           const std::string& epoch, int64_t pos, bool resume) {
+      ++self->state.counters.handled;
+      auto i = self->state.rooms.find(name);
+      if (i == self->state.rooms.end() || i->second.failed) {
+        auto rp = self->make_response_promise();
+        rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown_room"));
+        return;
+      }
+      // The room answers the session directly: one hop, order preserved.
+      self->delegate(i->second.handle, atom::subscribe_v, session, epoch, pos,
+                     resume);
+    },
+    [self](atom::list) -> std::string {
+      ++self->state.counters.handled;
+      json::writer w;
+      w.start_array();
+      for (auto& [name, entry] : self->state.rooms) {
+        if (entry.failed)
+          continue;
+        w.start_object();
+        w.kv("name", name);
+        w.kv("class", to_string(entry.cls));
+        w.end_object();
+      }
+      w.end_array();
+      return w.take();
+    },
+    [self](atom::status) -> std::string {
+      auto& st = self->state;
+      ++st.counters.handled;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "room_directory", "rooms", st.counters);
+      w.kv("rooms", static_cast<uint64_t>(st.rooms.size()));
+      w.kv("subscribed", st.subscribed);
+      w.kv("delivered", st.delivered);
+      w.kv("malformed", st.malformed);
+      w.kv("rejected_rooms", st.rejected_rooms);
+      w.end_object();
+      return w.take();
+    },
+  };
+}
+
+} // namespace flux

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/restart_policy.hpp"
+#include "actors/room_core.hpp"
+#include "core/actor_stats.hpp"
+
+// The room directory is the event bus's consumer and the rooms' supervisor.
+// It subscribes to the bus, decodes each record (skipping and counting
+// malformed ones), routes it to the room named in it with its position, and
+// commits the offset once the event is handed to the room (at-least-once).
+// It creates the configured rooms at start, creates rooms for new names on
+// demand (when allowed), and restarts a room that dies.
+//
+// Messages:
+//   (deliver_atom, epoch, partition:int32, offset:int64, value)  from the bus
+//   (subscribe_atom, room, session, epoch, pos, resume)  delegated to the room
+//       -> the room's join reply, or error "unknown_room"
+//   (list_atom) -> std::string JSON array of {name, class}
+//   (status_atom) -> std::string JSON
+namespace flux {
+
+struct room_decl {
+  std::string name;
+  room_class cls = room_class::snapshot;
+};
+
+struct directory_options {
+  room_options room;
+  bool allow_dynamic_rooms = true;
+  size_t max_rooms = 10000;
+  std::string topic = "flux.events";
+  std::string group = "flux-gateway";
+};
+
+struct room_entry {
+  caf::actor handle;
+  room_class cls;
+  restart_policy policy;
+  bool failed = false;
+};
+
+struct room_directory_state {
+  static inline const char* name = "room_directory";
+  directory_options opts;
+  caf::actor bus;
+  caf::actor node;
+  std::map<std::string, room_entry> rooms;
+  std::map<int32_t, int64_t> pending_commits; // partition -> next offset
+  std::set<std::string> logged_malformed;     // reasons already logged
+  actor_counters counters;
+  uint64_t delivered = 0;
+  uint64_t malformed = 0;
+  uint64_t rejected_rooms = 0;
+  bool subscribed = false;
+};
+
+caf::behavior room_directory(caf::stateful_actor<room_directory_state>* self,
+                             std::vector<room_decl> rooms,
+                             directory_options opts, caf::actor bus,
+                             caf::actor node);
+
+} // namespace flux

@@ -1,0 +1,276 @@
+#include "actors/session.hpp"
+
+#include <algorithm>
+
+#include "core/logger.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+#include "gateway/protocol.hpp"
+
+namespace flux {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<session_state>*;
+
+void close_client(self_ptr self, uint16_t code, std::string reason) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  st.closing = true;
+  st.socket->close(code, std::move(reason));
+  self->quit();
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  if (st.writing || st.closing || st.queue.empty())
+    return;
+  size_t frames = 0;
+  auto msg = st.queue.take(st.opts.max_batch, frames);
+  st.writing = true;
+  st.frames_out += frames;
+  st.bytes_out += msg->size();
+  ++st.writes;
+  st.socket->write(std::move(msg));
+}
+
+void enqueue(self_ptr self, frame_ptr frame) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  if (!st.queue.push(std::move(frame))) {
+    log::warn("session", "client too slow; closing",
+              {{"session", st.id}, {"remote", st.socket->remote()},
+               {"queued_bytes", std::to_string(st.queue.bytes())}});
+    close_client(self, close_code::slow_consumer,
+                 "slow consumer: more than "
+                   + std::to_string(st.queue.budget())
+                   + " bytes queued");
+    return;
+  }
+  flush(self);
+}
+
+void send_error(self_ptr self, const std::string& id, const char* code,
+                std::string_view message, std::string_view room = {}) {
+  auto& st = self->state;
+  ++st.errors;
+  enqueue(self, make_frame(protocol::error_frame(id, code, message, room)));
+  if (st.errors >= st.opts.max_errors)
+    close_client(self, close_code::policy, "too many invalid requests");
+}
+
+bool take_token(self_ptr self) {
+  auto& st = self->state;
+  auto now = now_ms();
+  st.tokens = std::min(st.opts.request_burst,
+                       st.tokens
+                         + static_cast<double>(now - st.tokens_at_ms) / 1000.0
+                             * st.opts.requests_per_second);
+  st.tokens_at_ms = now;
+  if (st.tokens < 1.0)
+    return false;
+  st.tokens -= 1.0;
+  return true;
+}
+
+void join(self_ptr self, const std::string& room, const std::string& id,
+          bool resume, const std::string& epoch, int64_t pos) {
+  auto& st = self->state;
+  auto seq = ++st.join_seq;
+  st.subs[room].join_seq = seq;
+  self
+    ->request(st.directory, std::chrono::seconds{5}, atom::subscribe_v, room,
+              caf::actor{self}, epoch, pos, resume)
+    .then(
+      [self, room, id, seq](bool resumed, std::string& reason, int64_t missed,
+                            std::string& epoch, int64_t last_pos,
+                            std::vector<frame_ptr>& frames) {
+        auto& st = self->state;
+        auto handle = caf::actor_cast<caf::actor>(self->current_sender());
+        auto i = st.subs.find(room);
+        if (i == st.subs.end() || i->second.join_seq != seq) {
+          // Unsubscribed (or re-joined) meanwhile: undo this join.
+          if (i == st.subs.end() && handle)
+            self->send(handle, atom::unsubscribe_v, caf::actor{self});
+          return;
+        }
+        auto& sub = i->second;
+        if (sub.room != handle) {
+          sub.room = handle;
+          self->monitor(handle);
+        }
+        sub.epoch = epoch;
+        sub.last_pos = last_pos;
+        enqueue(self, make_frame(protocol::subscribed_frame(
+                        id, room, epoch, last_pos, resumed, reason, missed)));
+        for (auto& f : frames)
+          enqueue(self, std::move(f));
+      },
+      [self, room, id, seq](caf::error& err) {
+        auto& st = self->state;
+        auto i = st.subs.find(room);
+        if (i != st.subs.end() && i->second.join_seq == seq && !i->second.room)
+          st.subs.erase(i);
+        if (err.context().match_element<std::string>(0)
+            && err.context().get_as<std::string>(0) == "unknown_room")
+          send_error(self, id, protocol::code::unknown_room,
+                     "no such room: " + room, room);
+        else
+          send_error(self, id, protocol::code::internal,
+                     "subscribe failed: " + to_string(err), room);
+      });
+}
+
+void handle_request(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  ++st.requests;
+  protocol::request req;
+  const char* code = nullptr;
+  std::string message;
+  if (!protocol::parse(text, req, code, message)) {
+    send_error(self, req.id, code, message);
+    return;
+  }
+  if (!take_token(self)) {
+    send_error(self, req.id, protocol::code::rate_limited,
+               "too many requests; slow down");
+    return;
+  }
+  switch (req.kind) {
+    case protocol::op::ping:
+      enqueue(self, make_frame(protocol::pong_frame(req.id, now_ms())));
+      break;
+    case protocol::op::rooms:
+      self->request(st.directory, std::chrono::seconds{5}, atom::list_v)
+        .then(
+          [self, id = req.id](const std::string& rooms) {
+            enqueue(self, make_frame(protocol::rooms_frame(id, rooms)));
+          },
+          [self, id = req.id](caf::error& err) {
+            send_error(self, id, protocol::code::internal, to_string(err));
+          });
+      break;
+    case protocol::op::subscribe:
+      if (st.subs.count(req.room) == 0
+          && st.subs.size() >= st.opts.max_subscriptions) {
+        send_error(self, req.id, protocol::code::too_many_subscriptions,
+                   "at most " + std::to_string(st.opts.max_subscriptions)
+                     + " subscriptions per connection",
+                   req.room);
+        break;
+      }
+      join(self, req.room, req.id, req.resume, req.epoch, req.pos);
+      break;
+    case protocol::op::unsubscribe: {
+      auto i = st.subs.find(req.room);
+      if (i != st.subs.end()) {
+        if (i->second.room) {
+          self->send(i->second.room, atom::unsubscribe_v, caf::actor{self});
+          self->demonitor(i->second.room);
+        }
+        st.subs.erase(i);
+      }
+      enqueue(self, make_frame(protocol::unsubscribed_frame(req.id, req.room)));
+      break;
+    }
+  }
+}
+
+} // namespace
+
+caf::behavior session(self_ptr self, std::string id,
+                      std::shared_ptr<client_socket> socket,
+                      caf::actor directory, caf::actor node,
+                      session_options opts) {
+  auto& st = self->state;
+  st.id = std::move(id);
+  st.socket = std::move(socket);
+  st.directory = std::move(directory);
+  st.opts = opts;
+  st.queue = outbound_queue{opts.queue_budget};
+  st.tokens = opts.request_burst;
+  st.tokens_at_ms = st.connected_ms = now_ms();
+  if (node)
+    self->send(node, atom::join_v, caf::actor{self}, std::string{"session"},
+               st.id, int64_t{0});
+  enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame,
+                                                 opts.heartbeat_ms)));
+  self->set_down_handler([self](caf::down_msg& msg) {
+    // A room went down (it is restarted by the directory): re-join it from
+    // the last position this client got.
+    for (auto& [room, sub] : self->state.subs)
+      if (sub.room && sub.room.address() == msg.source) {
+        sub.room = caf::actor{};
+        self->delayed_send(self, std::chrono::milliseconds{200},
+                           atom::resubscribe_v, room);
+      }
+  });
+  return {
+    [self](atom::client_text, const std::string& text) {
+      ++self->state.counters.handled;
+      handle_request(self, text);
+    },
+    [self](atom::frame, int64_t pos, frame_ptr& frame) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto sender = self->current_sender();
+      for (auto& [room, sub] : st.subs)
+        if (sub.room && sub.room.address() == sender) {
+          sub.last_pos = pos;
+          enqueue(self, std::move(frame));
+          return;
+        }
+      // From a room we left: drop.
+    },
+    [self](atom::write_done) {
+      ++self->state.counters.handled;
+      self->state.writing = false;
+      flush(self);
+    },
+    [self](atom::closed) {
+      ++self->state.counters.handled;
+      self->state.closing = true;
+      self->quit();
+    },
+    [self](atom::close, uint16_t code, const std::string& reason) {
+      ++self->state.counters.handled;
+      close_client(self, code, reason);
+    },
+    [self](atom::resubscribe, const std::string& room) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto i = st.subs.find(room);
+      if (i == st.subs.end() || i->second.room)
+        return;
+      auto& sub = i->second;
+      join(self, room, "null", !sub.epoch.empty(), sub.epoch, sub.last_pos);
+    },
+    [self](atom::status) -> std::string {
+      auto& st = self->state;
+      ++st.counters.handled;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "session", st.id, st.counters);
+      w.kv("remote", st.socket->remote());
+      w.kv("connected_ms", st.connected_ms);
+      w.key("subscriptions");
+      w.start_array();
+      for (auto& [room, sub] : st.subs)
+        w.value(room);
+      w.end_array();
+      w.kv("queued_bytes", static_cast<uint64_t>(st.queue.bytes()));
+      w.kv("queued_frames", static_cast<uint64_t>(st.queue.size()));
+      w.kv("requests", st.requests);
+      w.kv("errors", st.errors);
+      w.kv("frames_out", st.frames_out);
+      w.kv("bytes_out", st.bytes_out);
+      w.kv("writes", st.writes);
+      w.end_object();
+      return w.take();
+    },
+  };
+}
+
+} // namespace flux

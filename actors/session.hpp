@@ -1,0 +1,74 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/client_socket.hpp"
+#include "actors/outbound_queue.hpp"
+#include "core/actor_stats.hpp"
+
+// One actor per client connection. It speaks the native protocol, owns the
+// client's subscriptions, and owns the outbound queue: bounded in bytes,
+// one write outstanding at a time, small frames merged into batches. A
+// client that cannot keep up is disconnected with a clear reason rather than
+// letting memory grow.
+//
+// Messages:
+//   (client_text_atom, text)      a message from the client (socket thread)
+//   (write_done_atom)             the socket finished the last write
+//   (closed_atom)                 the socket is gone
+//   (frame_atom, pos, frame_ptr)  a room's event
+//   (close_atom, code, reason)    close the client (e.g. shutdown)
+//   (resubscribe_atom, room)      internal: re-join after a room restart
+//   (status_atom) -> std::string JSON
+namespace flux {
+
+struct session_options {
+  size_t queue_budget = 1 << 20;  // bytes queued for the client at most
+  size_t max_batch = 64 * 1024;   // bytes merged into one write at most
+  size_t max_frame = 64 * 1024;   // largest client message accepted
+  size_t max_subscriptions = 64;
+  double requests_per_second = 50; // sustained client request rate
+  double request_burst = 100;
+  uint32_t max_errors = 100;       // errors before the client is closed
+  int64_t heartbeat_ms = 15000;
+};
+
+struct subscription {
+  caf::actor room;       // set once joined
+  std::string epoch;
+  int64_t last_pos = -1; // position of the last frame queued for the client
+  uint64_t join_seq = 0; // ignores replies to superseded joins
+};
+
+struct session_state {
+  static inline const char* name = "session";
+  std::string id;
+  std::shared_ptr<client_socket> socket;
+  caf::actor directory;
+  session_options opts;
+  outbound_queue queue{0};
+  bool writing = false;
+  bool closing = false;
+  std::map<std::string, subscription> subs;
+  uint64_t join_seq = 0;
+  double tokens = 0;
+  int64_t tokens_at_ms = 0;
+  int64_t connected_ms = 0;
+  actor_counters counters;
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+  uint64_t frames_out = 0;
+  uint64_t bytes_out = 0;
+  uint64_t writes = 0;
+};
+
+caf::behavior session(caf::stateful_actor<session_state>* self, std::string id,
+                      std::shared_ptr<client_socket> socket,
+                      caf::actor directory, caf::actor node,
+                      session_options opts);
+
+} // namespace flux

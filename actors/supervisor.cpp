@@ -1,0 +1,122 @@
+#include "actors/supervisor.hpp"
+
+#include <random>
+
+#include "core/logger.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux {
+
+namespace {
+
+void start_child(caf::stateful_actor<supervisor_state>* self,
+                 supervised_child& child) {
+  child.handle = child.spec.start(self);
+  self->link_to(child.handle);
+  self->monitor(child.handle);
+  child.state = "running";
+  if (self->state.node)
+    self->send(self->state.node, atom::join_v, child.handle, child.spec.kind,
+               child.spec.name,
+               static_cast<int64_t>(child.policy.total_restarts()));
+}
+
+double jitter() {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
+}
+
+} // namespace
+
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
+                         std::string id, std::vector<child_spec> specs,
+                         restart_limits limits, caf::actor node) {
+  self->state.id = std::move(id);
+  self->state.node = std::move(node);
+  for (auto& spec : specs) {
+    auto name = spec.name;
+    auto [it, _] = self->state.children.emplace(
+      name, supervised_child{std::move(spec), caf::actor{},
+                             restart_policy{limits}, "running", ""});
+    start_child(self, it->second);
+  }
+  // Children are linked so they end with us; their own exits come to us as
+  // down messages (below), so they must not end us.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [name, child] : self->state.children)
+      if (child.handle && child.handle.address() == msg.source)
+        return;
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    for (auto& [name, child] : self->state.children) {
+      if (!child.handle || child.handle.address() != msg.source)
+        continue;
+      child.handle = caf::actor{};
+      if (msg.reason == caf::exit_reason::normal
+          || msg.reason == caf::exit_reason::user_shutdown) {
+        child.state = "stopped";
+        return;
+      }
+      child.last_error = to_string(msg.reason);
+      auto now = now_ms();
+      child.policy.on_stable(now);
+      std::chrono::milliseconds delay{0};
+      if (!child.policy.on_failure(now, delay, jitter())) {
+        child.state = "failed";
+        log::error("supervisor", "child exceeded its restart intensity; giving up",
+                   {{"supervisor", self->state.id}, {"child", name},
+                    {"reason", child.last_error}});
+        if (self->state.node)
+          self->send(self->state.node, atom::ready_v, name, false,
+                     "failed: " + child.last_error);
+        return;
+      }
+      child.state = "restarting";
+      log::warn("supervisor", "child died; restarting after backoff",
+                {{"supervisor", self->state.id}, {"child", name},
+                 {"reason", child.last_error},
+                 {"backoff_ms", std::to_string(delay.count())}});
+      self->delayed_send(self, delay, atom::restart_v, name);
+      return;
+    }
+  });
+  return {
+    [self](atom::restart, const std::string& name) {
+      ++self->state.counters.handled;
+      auto i = self->state.children.find(name);
+      if (i == self->state.children.end() || i->second.state != "restarting")
+        return;
+      start_child(self, i->second);
+      log::info("supervisor", "child restarted",
+                {{"child", name},
+                 {"restarts",
+                  std::to_string(i->second.policy.total_restarts())}});
+    },
+    [self](atom::status) -> std::string {
+      ++self->state.counters.handled;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "supervisor", self->state.id,
+                          self->state.counters);
+      w.key("children");
+      w.start_array();
+      for (auto& [name, child] : self->state.children) {
+        w.start_object();
+        w.kv("name", name);
+        w.kv("kind", child.spec.kind);
+        w.kv("state", child.state);
+        w.kv("restarts", static_cast<uint64_t>(child.policy.total_restarts()));
+        if (!child.last_error.empty())
+          w.kv("last_error", child.last_error);
+        w.end_object();
+      }
+      w.end_array();
+      w.end_object();
+      return w.take();
+    },
+  };
+}
+
+} // namespace flux

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/restart_policy.hpp"
+#include "core/actor_stats.hpp"
+
+// A supervisor starts its children, links and monitors them, and restarts a
+// child that dies abnormally after an exponential backoff, up to a
+// restart-intensity limit; past it the child is marked failed and the node
+// is told (the node then reports itself not ready).
+//
+// Messages:
+//   (status_atom)            -> std::string JSON: children and their restarts
+//   (restart_atom, name)     internal, from the backoff timer
+//   down_msg / exit_msg      from children
+namespace flux {
+
+struct child_spec {
+  std::string name; // unique within the supervisor, e.g. "weather.london"
+  std::string kind; // e.g. "poller"
+  std::function<caf::actor(caf::event_based_actor*)> start;
+};
+
+struct supervised_child {
+  child_spec spec;
+  caf::actor handle;
+  restart_policy policy;
+  std::string state = "running"; // running | restarting | failed
+  std::string last_error;
+};
+
+struct supervisor_state {
+  static inline const char* name = "supervisor";
+  std::string id;
+  caf::actor node;
+  std::map<std::string, supervised_child> children;
+  actor_counters counters;
+};
+
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
+                         std::string id, std::vector<child_spec> specs,
+                         restart_limits limits, caf::actor node);
+
+} // namespace flux

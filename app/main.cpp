@@ -1,0 +1,216 @@
+// flux: one process running the simulated domain pollers, the embedded
+// event bus, the rooms and the gateway (see docs/architecture.md).
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/node.hpp"
+#include "actors/room_directory.hpp"
+#include "actors/supervisor.hpp"
+#include "bus/embedded_bus.hpp"
+#include "config/flux_config.hpp"
+#include "core/logger.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+#include "domains/poller.hpp"
+#include "domains/simulated_sources.hpp"
+#include "gateway/server.hpp"
+
+using namespace flux;
+
+namespace {
+
+struct source_spec {
+  std::shared_ptr<source> src;
+  std::chrono::milliseconds interval;
+};
+
+std::vector<source_spec> simulated_sources(const flux_config& cfg) {
+  using ms = std::chrono::milliseconds;
+  std::vector<source_spec> out;
+  auto cities = sim::default_cities();
+  if (!cfg.cities.empty()) {
+    std::vector<sim::city> chosen;
+    for (auto& name : cfg.cities) {
+      sim::city c{name, 0, 0, 14};
+      for (auto& known : cities)
+        if (known.name == name)
+          c = known;
+      chosen.push_back(c);
+    }
+    cities = chosen;
+  }
+  uint64_t seed = cfg.seed;
+  auto next_seed = [&] { return seed == 0 ? 0 : seed++; };
+  for (auto& c : cities)
+    out.push_back({sim::make_weather(c, next_seed()),
+                   ms{cfg.weather_interval_ms}});
+  out.push_back({sim::make_news(next_seed()), ms{cfg.news_interval_ms}});
+  out.push_back({sim::make_stocks(next_seed()), ms{cfg.stocks_interval_ms}});
+  auto market = sim::make_crypto_market(next_seed());
+  out.push_back({sim::make_crypto_movers(market),
+                 ms{cfg.crypto_markets_interval_ms}});
+  out.push_back({sim::make_crypto_ticker(market),
+                 ms{cfg.crypto_ticker_interval_ms}});
+  return out;
+}
+
+gateway::options gateway_options(const flux_config& cfg) {
+  gateway::options o;
+  o.bind = cfg.bind;
+  o.port = cfg.port;
+  o.io_threads = cfg.io_threads;
+  o.max_frame_bytes = cfg.max_frame_bytes;
+  o.max_connections = cfg.max_connections;
+  o.heartbeat_ms = cfg.heartbeat_ms;
+  o.web_root = cfg.web_root;
+  o.session.queue_budget = cfg.queue_budget_bytes;
+  o.session.max_batch = cfg.max_batch_bytes;
+  o.session.max_frame = cfg.max_frame_bytes;
+  o.session.max_subscriptions = cfg.max_subscriptions;
+  o.session.requests_per_second = cfg.requests_per_second;
+  o.session.request_burst = cfg.request_burst;
+  o.session.max_errors = static_cast<uint32_t>(cfg.max_errors);
+  o.session.heartbeat_ms = cfg.heartbeat_ms;
+  return o;
+}
+
+int run(flux_config& cfg) {
+  process_start_ms();
+  log::level lvl = log::level::info;
+  log::parse_level(cfg.log_level, lvl);
+  log::configure(lvl, cfg.log_format == "text");
+
+  // Block the stop signals before any thread starts, so every thread
+  // inherits the mask and only sigwait() below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  caf::actor_system sys{cfg};
+  auto node_actor = sys.spawn(node);
+
+  bus::embedded_bus_options bus_opts;
+  bus_opts.topic = cfg.bus_topic;
+  bus_opts.partitions = cfg.bus_partitions;
+  bus_opts.keep.max_records = cfg.retention_records;
+  bus_opts.keep.max_bytes = cfg.retention_bytes;
+  auto bus_actor = sys.spawn(bus::embedded_bus, bus_opts);
+  caf::anon_send(node_actor, atom::join_v, bus_actor, std::string{"bus"},
+                 std::string{"embedded"}, int64_t{0});
+
+  auto sources = simulated_sources(cfg);
+  std::vector<room_decl> rooms;
+  std::vector<child_spec> pollers;
+  poller_options popts;
+  popts.timeout = std::chrono::milliseconds{cfg.fetch_timeout_ms};
+  for (auto& s : sources) {
+    for (auto& room : s.src->rooms())
+      rooms.push_back({room, room == "crypto.ticker" ? room_class::stream
+                                                     : room_class::snapshot});
+    auto opts = popts;
+    opts.interval = s.interval;
+    auto src = s.src;
+    pollers.push_back({src->name(), "poller",
+                       [src, bus_actor, opts](caf::event_based_actor* self) {
+                         return self->spawn(poller, src, bus_actor, opts);
+                       }});
+  }
+
+  directory_options dir_opts;
+  dir_opts.room.history = cfg.room_history;
+  dir_opts.room.dedup_window = cfg.dedup_window;
+  dir_opts.allow_dynamic_rooms = cfg.allow_dynamic_rooms;
+  dir_opts.max_rooms = cfg.max_rooms;
+  dir_opts.topic = cfg.bus_topic;
+  auto directory = sys.spawn(room_directory, rooms, dir_opts, bus_actor,
+                             node_actor);
+  caf::anon_send(node_actor, atom::join_v, directory,
+                 std::string{"room_directory"}, std::string{"rooms"},
+                 int64_t{0});
+
+  auto domains = sys.spawn(supervisor, std::string{"domains"}, pollers,
+                           restart_limits{}, node_actor);
+  caf::anon_send(node_actor, atom::join_v, domains, std::string{"supervisor"},
+                 std::string{"domains"}, int64_t{0});
+
+  gateway::server server{sys, gateway_options(cfg), node_actor, directory};
+  uint16_t port = 0;
+  try {
+    port = server.start();
+  } catch (std::exception& e) {
+    log::error("gateway", e.what());
+    std::cerr << "flux: " << e.what() << "\n";
+    caf::anon_send(node_actor, atom::shutdown_v);
+    caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  auto host = cfg.bind == "0.0.0.0" ? std::string{"127.0.0.1"} : cfg.bind;
+  auto url = "http://" + host + ":" + std::to_string(port) + "/";
+  log::info("gateway", "listening",
+            {{"bind", cfg.bind}, {"port", std::to_string(port)},
+             {"url", url},
+             {"websocket", "ws://" + host + ":" + std::to_string(port)
+                             + "/ws"}});
+  std::cout << "Flux is running. Dashboard: " << url
+            << "  WebSocket: ws://" << host << ":" << port << "/ws"
+            << "  Stats: " << url << "stats" << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log::info("node", "stop signal received", {{"signal", strsignal(sig)}});
+
+  // Tell every client we are going away, let the closes flush, then stop.
+  {
+    caf::scoped_actor self{sys};
+    self->request(node_actor, std::chrono::seconds{2}, atom::shutdown_v)
+      .receive([](bool) {}, [](caf::error&) {});
+  }
+  server.stop(std::chrono::milliseconds{2000});
+  caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  log::info("node", "stopped");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // `--help` lists every option of every group (CAF's long help).
+  std::vector<std::string> args;
+  bool has_config_file = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h" || a == "-?")
+      a = "--long-help";
+    if (a.rfind("--config-file", 0) == 0)
+      has_config_file = true;
+    args.push_back(a);
+  }
+  flux_config cfg;
+  cfg.add_message_types<caf::id_block::flux>();
+  // Default config file: config/flux.ini in the working directory, if any.
+  auto err = has_config_file ? cfg.parse(args)
+                             : cfg.parse(args, "config/flux.ini");
+  if (err) {
+    std::cerr << "flux: invalid configuration: " << cfg.render(err) << "\n"
+              << "flux: run 'flux --help' for the list of options\n";
+    return 2;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  auto problems = cfg.validate();
+  if (!problems.empty()) {
+    for (auto& p : problems)
+      std::cerr << "flux: invalid configuration: " << p << "\n";
+    return 2;
+  }
+  return run(cfg);
+}

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+// Every option of a Flux process, in one place. Defaults are below; the file
+// config/flux.ini (or --config-file=PATH) overrides them, and command-line
+// flags (--group.name=value) override the file. `--help` lists them all.
+namespace flux {
+
+class flux_config : public caf::actor_system_config {
+public:
+  flux_config();
+
+  // Checks ranges and combinations that the parser cannot; returns one
+  // readable message per problem (empty when the configuration is valid).
+  std::vector<std::string> validate() const;
+
+  // gateway
+  std::string bind = "127.0.0.1";
+  uint16_t port = 8080;
+  size_t io_threads = 1;
+  size_t max_frame_bytes = 64 * 1024;
+  size_t max_connections = 100000;
+  int64_t heartbeat_ms = 15000;
+  std::string web_root; // empty: web/dist next to the sources, if built
+
+  // session
+  size_t queue_budget_bytes = 1 << 20;
+  size_t max_batch_bytes = 64 * 1024;
+  size_t max_subscriptions = 64;
+  double requests_per_second = 50;
+  double request_burst = 100;
+  size_t max_errors = 100;
+
+  // rooms
+  size_t room_history = 256;
+  size_t dedup_window = 4096;
+  bool allow_dynamic_rooms = true;
+  size_t max_rooms = 10000;
+
+  // bus
+  std::string bus_topic = "flux.events";
+  int32_t bus_partitions = 4;
+  size_t retention_records = 10000;
+  size_t retention_bytes = 64 << 20;
+
+  // domains (simulated sources)
+  int64_t weather_interval_ms = 5000;
+  int64_t news_interval_ms = 10000;
+  int64_t stocks_interval_ms = 2000;
+  int64_t crypto_markets_interval_ms = 5000;
+  int64_t crypto_ticker_interval_ms = 250;
+  int64_t fetch_timeout_ms = 5000;
+  std::vector<std::string> cities; // empty: the default city list
+  uint64_t seed = 0;
+
+  // log
+  std::string log_level = "info";
+  std::string log_format = "json";
+};
+
+} // namespace flux

@@ -1,0 +1,39 @@
+#pragma once
+
+// Every atom and message type Flux sends between actors, in one place.
+// The message interface of each actor is documented in its header.
+
+#include <caf/all.hpp>
+
+#include "core/event.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(flux, (flux::event))
+
+  CAF_ADD_ATOM(flux, flux::atom, status, "status")
+  CAF_ADD_ATOM(flux, flux::atom, publish, "publish")
+  CAF_ADD_ATOM(flux, flux::atom, subscribe, "subscribe")
+  CAF_ADD_ATOM(flux, flux::atom, unsubscribe, "unsub")
+  CAF_ADD_ATOM(flux, flux::atom, deliver, "deliver")
+  CAF_ADD_ATOM(flux, flux::atom, commit, "commit")
+  CAF_ADD_ATOM(flux, flux::atom, frame, "frame")
+  CAF_ADD_ATOM(flux, flux::atom, client_text, "clienttext")
+  CAF_ADD_ATOM(flux, flux::atom, write_done, "writedone")
+  CAF_ADD_ATOM(flux, flux::atom, closed, "closed")
+  CAF_ADD_ATOM(flux, flux::atom, close, "close")
+  CAF_ADD_ATOM(flux, flux::atom, tick, "tick")
+  CAF_ADD_ATOM(flux, flux::atom, fetched, "fetched")
+  CAF_ADD_ATOM(flux, flux::atom, restart, "restart")
+  CAF_ADD_ATOM(flux, flux::atom, join, "join")
+  CAF_ADD_ATOM(flux, flux::atom, get, "get")
+  CAF_ADD_ATOM(flux, flux::atom, list, "list")
+  CAF_ADD_ATOM(flux, flux::atom, ready, "ready")
+  CAF_ADD_ATOM(flux, flux::atom, shutdown, "shutdown")
+  CAF_ADD_ATOM(flux, flux::atom, resubscribe, "resub")
+
+CAF_END_TYPE_ID_BLOCK(flux)
+
+// Shared frame bytes never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<flux::frame_ptr>)

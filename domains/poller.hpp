@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "core/actor_stats.hpp"
+#include "domains/source.hpp"
+
+// One actor per source. Every interval it starts a fetch unless one is still
+// running (single-flight), gives up on a fetch after a timeout, backs off
+// exponentially while the source keeps failing, publishes what the source
+// returns (skipping snapshots identical to the last one), and tells the
+// source's rooms when its data goes stale and when it is fresh again.
+//
+// Messages:
+//   (tick_atom, generation)                   internal timer
+//   (fetched_atom, seq, ok, error, events)    a fetch completed
+//   (status_atom) -> std::string JSON
+namespace flux {
+
+struct poller_options {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds max_backoff{60000};
+  uint32_t stale_after_failures = 1;
+};
+
+struct poller_state {
+  static inline const char* name = "poller";
+  std::shared_ptr<source> src;
+  std::string name_;
+  caf::actor bus;
+  poller_options opts;
+  uint64_t seq = 0;        // the fetch in flight (or the last one)
+  bool in_flight = false;
+  std::map<std::string, size_t> last_hash; // room -> hash of last snapshot
+  bool stale = false;
+  std::string stale_reason;
+  int64_t last_success_ms = 0;
+  int64_t last_failure_ms = 0;
+  uint32_t consecutive_failures = 0;
+  actor_counters counters;
+  uint64_t fetches = 0;
+  uint64_t failures = 0;
+  uint64_t timeouts = 0;
+  uint64_t skipped = 0;    // ticks skipped: a fetch was still in flight
+  uint64_t published = 0;
+  uint64_t suppressed = 0; // unchanged snapshots not published
+};
+
+caf::behavior poller(caf::stateful_actor<poller_state>* self,
+                     std::shared_ptr<source> src, caf::actor bus,
+                     poller_options opts);
+
+} // namespace flux

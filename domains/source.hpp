@@ -1,0 +1,34 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+
+// A source turns one outside API (or a simulation of one) into events. The
+// poller actor around it owns timing, single-flight, timeouts, backoff and
+// staleness; the source only fetches and normalizes.
+namespace flux {
+
+struct fetch_result {
+  bool ok = false;
+  std::string error;         // why it failed, for logs and stale status
+  std::vector<event> events; // normalized, ready to publish
+};
+
+class source {
+public:
+  virtual ~source() = default;
+
+  // Stable name, e.g. "sim.weather.london"; used in logs, /stats, event ids.
+  virtual std::string name() const = 0;
+
+  // The rooms this source feeds (they go stale when it fails).
+  virtual std::vector<std::string> rooms() const = 0;
+
+  // Starts one fetch. `done` is called exactly once, on any thread.
+  virtual void fetch(std::function<void(fetch_result)> done) = 0;
+};
+
+} // namespace flux

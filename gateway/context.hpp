@@ -1,0 +1,44 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/session.hpp"
+
+// What every connection of the gateway shares: the actor system, the actors
+// it talks to, the options, and the connection counters shown in /stats.
+namespace flux::gateway {
+
+struct options {
+  std::string bind = "127.0.0.1";
+  uint16_t port = 8080;
+  size_t io_threads = 1;
+  size_t max_frame_bytes = 64 * 1024;
+  size_t max_connections = 100000;
+  int64_t heartbeat_ms = 15000;
+  std::string web_root;
+  session_options session;
+};
+
+struct context {
+  context(caf::actor_system& s, options o, caf::actor n, caf::actor d)
+    : sys(s), opts(std::move(o)), node(std::move(n)), directory(std::move(d)) {
+  }
+
+  caf::actor_system& sys;
+  options opts;
+  caf::actor node;
+  caf::actor directory;
+  std::atomic<int64_t> websockets{0};   // open WebSocket clients
+  std::atomic<uint64_t> accepted{0};    // TCP connections accepted
+  std::atomic<uint64_t> upgrades{0};    // WebSocket handshakes completed
+  std::atomic<uint64_t> rejected{0};    // refused (over max-connections)
+  std::atomic<uint64_t> http_requests{0};
+  std::atomic<uint64_t> session_ids{0};
+  std::atomic<bool> stopping{false};
+};
+
+} // namespace flux::gateway

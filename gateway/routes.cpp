@@ -1,0 +1,174 @@
+#include "gateway/routes.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/json.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux::gateway {
+
+namespace {
+
+using request = http::request<http::string_body>;
+
+const char* mime_type(const std::string& path) {
+  auto ext = std::filesystem::path{path}.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".map") return "application/json";
+  return "application/octet-stream";
+}
+
+std::string process_json(const context& ctx) {
+  json::writer w;
+  w.start_object();
+  w.kv("pid", static_cast<int64_t>(::getpid()));
+  w.kv("uptime_s", (now_ms() - process_start_ms()) / 1000);
+  w.kv("rss_bytes", resident_bytes());
+  w.kv("connections", ctx.websockets.load());
+  w.kv("accepted", ctx.accepted.load());
+  w.kv("upgrades", ctx.upgrades.load());
+  w.kv("rejected", ctx.rejected.load());
+  w.kv("http_requests", ctx.http_requests.load());
+  w.end_object();
+  return w.take();
+}
+
+// Asks an actor from a short-lived actor and answers when the reply comes.
+void stats(const std::shared_ptr<context>& ctx, const request& req,
+           responder respond) {
+  auto proto = make_response(req, http::status::ok, "", "application/json");
+  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
+    self->request(ctx->node, std::chrono::seconds{5}, atom::status_v)
+      .then(
+        [ctx, proto, respond](const std::string& status) mutable {
+          json::writer w;
+          w.start_object();
+          w.kv_raw("process", process_json(*ctx));
+          w.kv_raw("node", status);
+          w.end_object();
+          proto.body() = w.take();
+          proto.prepare_payload();
+          respond(std::move(proto));
+        },
+        [proto, respond](caf::error& err) mutable {
+          proto.result(http::status::service_unavailable);
+          proto.body() = "{\"error\":\"" + to_string(err) + "\"}";
+          proto.prepare_payload();
+          respond(std::move(proto));
+        });
+  });
+}
+
+void readyz(const std::shared_ptr<context>& ctx, const request& req,
+            responder respond) {
+  auto proto = make_response(req, http::status::ok, "", "application/json");
+  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
+    self->request(ctx->node, std::chrono::seconds{2}, atom::ready_v)
+      .then(
+        [ctx, proto, respond](bool ok, const std::string& problems) mutable {
+          if (ctx->stopping)
+            ok = false;
+          proto.result(ok ? http::status::ok
+                          : http::status::service_unavailable);
+          proto.body() = std::string{"{\"ready\":"} + (ok ? "true" : "false")
+                         + ",\"problems\":" + problems + "}";
+          proto.prepare_payload();
+          respond(std::move(proto));
+        },
+        [proto, respond](caf::error& err) mutable {
+          proto.result(http::status::service_unavailable);
+          proto.body() = "{\"ready\":false,\"problems\":{\"node\":\""
+                         + to_string(err) + "\"}}";
+          proto.prepare_payload();
+          respond(std::move(proto));
+        });
+  });
+}
+
+std::string web_root(const context& ctx) {
+  if (!ctx.opts.web_root.empty())
+    return ctx.opts.web_root;
+  return std::string{FLUX_SOURCE_DIR} + "/web/dist";
+}
+
+void static_file(const std::shared_ptr<context>& ctx, const request& req,
+                 const responder& respond) {
+  std::string target{req.target()};
+  if (auto q = target.find('?'); q != std::string::npos)
+    target.resize(q);
+  if (target.empty() || target.back() == '/')
+    target += "index.html";
+  if (target.find("..") != std::string::npos || target[0] != '/') {
+    respond(make_response(req, http::status::bad_request,
+                          "{\"error\":\"bad path\"}", "application/json"));
+    return;
+  }
+  auto path = web_root(*ctx) + target;
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    if (target == "/index.html") {
+      respond(make_response(
+        req, http::status::ok,
+        "<!doctype html><title>Flux</title><h1>Flux</h1><p>The dashboard "
+        "is not built (run ./scripts/run). The gateway is up: see "
+        "<a href=\"/stats\">/stats</a>; WebSocket clients connect to "
+        "<code>/ws</code>.</p>",
+        "text/html; charset=utf-8"));
+      return;
+    }
+    respond(make_response(req, http::status::not_found,
+                          "{\"error\":\"not found\"}", "application/json"));
+    return;
+  }
+  std::ostringstream body;
+  body << in.rdbuf();
+  respond(make_response(req, http::status::ok, body.str(), mime_type(path)));
+}
+
+} // namespace
+
+response make_response(const request& req, http::status status,
+                       std::string body, const char* content_type) {
+  response res{status, req.version()};
+  res.set(http::field::server, "flux");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+void route(const std::shared_ptr<context>& ctx, const request& req,
+           responder respond) {
+  ++ctx->http_requests;
+  std::string target{req.target()};
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    respond(make_response(req, http::status::method_not_allowed,
+                          "{\"error\":\"method not allowed\"}",
+                          "application/json"));
+    return;
+  }
+  if (target == "/healthz") {
+    respond(make_response(req, http::status::ok, "{\"status\":\"ok\"}",
+                          "application/json"));
+  } else if (target == "/readyz") {
+    readyz(ctx, req, std::move(respond));
+  } else if (target == "/stats") {
+    stats(ctx, req, std::move(respond));
+  } else {
+    static_file(ctx, req, respond);
+  }
+}
+
+} // namespace flux::gateway

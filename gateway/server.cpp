@@ -1,0 +1,44 @@
+#include "gateway/server.hpp"
+
+#include "gateway/listener.hpp"
+
+namespace flux::gateway {
+
+server::server(caf::actor_system& sys, options opts, caf::actor node,
+               caf::actor directory)
+  : ctx_(std::make_shared<context>(sys, std::move(opts), std::move(node),
+                                   std::move(directory))),
+    ioc_(static_cast<int>(ctx_->opts.io_threads)) {
+}
+
+server::~server() {
+  stop(std::chrono::milliseconds{0});
+}
+
+uint16_t server::start() {
+  auto address = asio::ip::make_address(ctx_->opts.bind);
+  listener_ = std::make_shared<listener>(
+    ioc_, tcp::endpoint{address, ctx_->opts.port}, ctx_);
+  listener_->run();
+  for (size_t i = 0; i < ctx_->opts.io_threads; ++i)
+    threads_.emplace_back([this] { ioc_.run(); });
+  return listener_->port();
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  if (threads_.empty())
+    return;
+  ctx_->stopping = true;
+  listener_->stop();
+  // Let close handshakes already under way finish, but not forever.
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (ctx_->websockets.load() > 0
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  ioc_.stop();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+} // namespace flux::gateway

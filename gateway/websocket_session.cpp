@@ -1,0 +1,142 @@
+#include "gateway/websocket_session.hpp"
+
+#include "actors/session.hpp"
+#include "core/logger.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux::gateway {
+
+websocket_session::websocket_session(tcp::socket&& socket,
+                                     std::shared_ptr<context> ctx)
+  : ws_(std::move(socket)), ctx_(std::move(ctx)) {
+  beast::error_code ec;
+  auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  if (!ec)
+    remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+websocket_session::~websocket_session() {
+  if (counted_)
+    --ctx_->websockets;
+}
+
+void websocket_session::run(http::request<http::string_body> req) {
+  beast::get_lowest_layer(ws_).expires_never();
+  // Beast pings an idle client and drops it when the ping goes unanswered.
+  websocket::stream_base::timeout t;
+  t.handshake_timeout = std::chrono::seconds(10);
+  t.idle_timeout = std::chrono::milliseconds(ctx_->opts.heartbeat_ms);
+  t.keep_alive_pings = true;
+  ws_.set_option(t);
+  ws_.set_option(websocket::stream_base::decorator(
+    [](websocket::response_type& res) {
+      res.set(http::field::server, "flux");
+    }));
+  ws_.read_message_max(ctx_->opts.max_frame_bytes);
+  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                  shared_from_this()));
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec)
+    return fail(ec, "websocket accept");
+  ++ctx_->upgrades;
+  ++ctx_->websockets;
+  counted_ = true;
+  auto id = "s-" + std::to_string(++ctx_->session_ids);
+  actor_ = ctx_->sys.spawn(session, id,
+                           std::static_pointer_cast<client_socket>(
+                             shared_from_this()),
+                           ctx_->directory, ctx_->node, ctx_->opts.session);
+  log::debug("gateway", "websocket client connected",
+             {{"session", id}, {"remote", remote_}});
+  do_read();
+}
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                    shared_from_this()));
+}
+
+void websocket_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::message_too_big)
+      log::info("gateway", "client sent an oversized message; closed with 1009",
+                {{"remote", remote_}});
+    else
+      fail(ec, "websocket read");
+    return finish();
+  }
+  caf::anon_send(actor_, atom::client_text_v,
+                 beast::buffers_to_string(buffer_.data()));
+  buffer_.consume(buffer_.size());
+  do_read();
+}
+
+void websocket_session::write(frame_ptr message) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), msg = std::move(message)]() mutable {
+               self->do_write(std::move(msg));
+             });
+}
+
+void websocket_session::do_write(frame_ptr message) {
+  if (closing_)
+    return;
+  writing_ = true;
+  ws_.text(true);
+  auto buf = asio::buffer(*message);
+  ws_.async_write(buf, [self = shared_from_this(), message](
+                         beast::error_code ec, std::size_t n) {
+    self->on_write(ec, n);
+  });
+}
+
+void websocket_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    fail(ec, "websocket write");
+    return;
+  }
+  if (pending_close_) {
+    pending_close_ = false;
+    return do_close(close_code_, std::move(close_reason_));
+  }
+  caf::anon_send(actor_, atom::write_done_v);
+}
+
+void websocket_session::close(uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code,
+                                  reason = std::move(reason)]() mutable {
+    if (self->writing_) {
+      // Beast allows one write-like operation at a time; close after it.
+      self->pending_close_ = true;
+      self->close_code_ = code;
+      self->close_reason_ = std::move(reason);
+      return;
+    }
+    self->do_close(code, std::move(reason));
+  });
+}
+
+void websocket_session::do_close(uint16_t code, std::string reason) {
+  if (closing_)
+    return;
+  closing_ = true;
+  if (reason.size() > 120)
+    reason.resize(120); // a close reason must fit in a control frame
+  ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), reason},
+                  [self = shared_from_this()](beast::error_code ec) {
+                    if (ec)
+                      fail(ec, "websocket close");
+                  });
+}
+
+void websocket_session::finish() {
+  if (actor_) {
+    caf::anon_send(actor_, atom::closed_v);
+    actor_ = caf::actor{};
+  }
+}
+
+} // namespace flux::gateway
