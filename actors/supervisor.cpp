@@ -14,6 +14,7 @@ void start_child(caf::stateful_actor<supervisor_state>* self,
                  supervised_child& child) {
   child.handle = child.spec.start(self);
   self->link_to(child.handle);
+  self->state.linked.insert(child.handle.address());
   self->monitor(child.handle);
   child.state = "running";
   if (self->state.node)
@@ -44,9 +45,9 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
   // Children are linked so they end with us; their own exits come to us as
   // down messages (below), so they must not end us.
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    for (auto& [name, child] : self->state.children)
-      if (child.handle && child.handle.address() == msg.source)
-        return;
+    // A child's exit (it may arrive after its down message) is not ours.
+    if (self->state.linked.erase(msg.source) > 0)
+      return;
     self->quit(msg.reason);
   });
   self->set_down_handler([self](caf::down_msg& msg) {

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct supervisor_state {
   std::string id;
   caf::actor node;
   std::map<std::string, supervised_child> children;
+  std::set<caf::actor_addr> linked; // children whose exit we still expect
   actor_counters counters;
 };
 

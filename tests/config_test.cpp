@@ -1,1 +1,113 @@
 #include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "actors/restart_policy.hpp"
+#include "config/flux_config.hpp"
+
+using namespace flux;
+
+namespace {
+
+std::vector<std::string> problems(std::vector<std::string> args,
+                                  bool& parse_failed) {
+  flux_config cfg;
+  std::istringstream no_file;
+  auto err = cfg.parse(args, no_file);
+  parse_failed = static_cast<bool>(err);
+  return parse_failed ? std::vector<std::string>{} : cfg.validate();
+}
+
+bool mentions(const std::vector<std::string>& ps, const std::string& what) {
+  for (auto& p : ps)
+    if (p.find(what) != std::string::npos)
+      return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("the defaults are valid") {
+  bool failed = true;
+  CHECK(problems({}, failed).empty());
+  CHECK_FALSE(failed);
+}
+
+TEST_CASE("flags override defaults") {
+  flux_config cfg;
+  std::istringstream no_file;
+  REQUIRE_FALSE(cfg.parse({"--gateway.port=9123", "--rooms.history=17"},
+                          no_file));
+  CHECK(cfg.port == 9123);
+  CHECK(cfg.room_history == 17);
+}
+
+TEST_CASE("the file is read and flags win over it") {
+  flux_config cfg;
+  std::istringstream file{"[gateway]\nport=7000\nio-threads=2\n"};
+  REQUIRE_FALSE(cfg.parse({"--gateway.port=7001"}, file));
+  CHECK(cfg.port == 7001);
+  CHECK(cfg.io_threads == 2);
+}
+
+TEST_CASE("malformed values fail at parse time") {
+  bool failed = false;
+  problems({"--gateway.port=abc"}, failed);
+  CHECK(failed);
+  problems({"--gateway.port=70000"}, failed);
+  CHECK(failed);
+}
+
+TEST_CASE("out-of-range values are reported clearly") {
+  bool failed = false;
+  CHECK(mentions(problems({"--gateway.bind=not-an-ip"}, failed),
+                 "gateway.bind"));
+  CHECK(mentions(problems({"--gateway.io-threads=0"}, failed),
+                 "gateway.io-threads"));
+  CHECK(mentions(problems({"--rooms.history=0"}, failed), "rooms.history"));
+  CHECK(mentions(problems({"--session.queue-budget-bytes=10"}, failed),
+                 "session.queue-budget-bytes"));
+  CHECK(mentions(problems({"--domains.weather-interval-ms=1"}, failed),
+                 "domains.weather-interval-ms"));
+  CHECK(mentions(problems({"--log.level=loud"}, failed), "log.level"));
+  CHECK(mentions(problems({"--scheduler.max-threads=0"}, failed),
+                 "scheduler.max-threads"));
+  CHECK(mentions(problems({"--gateway.web-root=/no/such/dir"}, failed),
+                 "gateway.web-root"));
+}
+
+TEST_CASE("restart_policy backs off exponentially and enforces intensity") {
+  restart_limits limits;
+  limits.initial_backoff = std::chrono::milliseconds{100};
+  limits.max_backoff = std::chrono::milliseconds{1000};
+  limits.max_restarts = 4;
+  limits.window = std::chrono::milliseconds{10000};
+  restart_policy p{limits};
+  std::chrono::milliseconds d{0};
+  REQUIRE(p.on_failure(0, d, 0.5));
+  CHECK(d.count() == 100);
+  REQUIRE(p.on_failure(10, d, 0.5));
+  CHECK(d.count() == 200);
+  REQUIRE(p.on_failure(20, d, 0.5));
+  CHECK(d.count() == 400);
+  REQUIRE(p.on_failure(30, d, 0.0)); // jitter low end: 80 %
+  CHECK(d.count() == 640);
+  CHECK_FALSE(p.on_failure(40, d, 0.5)); // 5th failure within the window
+  CHECK(p.total_restarts() == 4);
+}
+
+TEST_CASE("restart_policy forgives failures outside the window") {
+  restart_limits limits;
+  limits.max_restarts = 2;
+  limits.window = std::chrono::milliseconds{1000};
+  limits.max_backoff = std::chrono::milliseconds{100000};
+  restart_policy p{limits};
+  std::chrono::milliseconds d{0};
+  REQUIRE(p.on_failure(0, d, 0.5));
+  REQUIRE(p.on_failure(100, d, 0.5));
+  p.on_stable(5000);
+  CHECK(p.consecutive() == 0);
+  REQUIRE(p.on_failure(5000, d, 0.5));
+  CHECK(d.count() == 100); // backoff starts over
+}

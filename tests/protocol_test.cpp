@@ -1,1 +1,158 @@
 #include <doctest/doctest.h>
+
+#include <rapidjson/document.h>
+
+#include "actors/outbound_queue.hpp"
+#include "core/event.hpp"
+#include "gateway/protocol.hpp"
+
+using namespace flux;
+
+namespace {
+
+struct parsed {
+  bool ok;
+  protocol::request req;
+  std::string code;
+  std::string message;
+};
+
+parsed parse(std::string_view text) {
+  parsed p;
+  const char* code = "";
+  p.ok = protocol::parse(text, p.req, code, p.message);
+  p.code = code;
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("protocol parses the four ops") {
+  auto s = parse(R"({"op":"subscribe","room":"crypto.ticker","id":7})");
+  REQUIRE(s.ok);
+  CHECK(s.req.kind == protocol::op::subscribe);
+  CHECK(s.req.room == "crypto.ticker");
+  CHECK(s.req.id == "7");
+  CHECK_FALSE(s.req.resume);
+  auto r = parse(
+    R"({"op":"subscribe","room":"a.b","id":"x","resume":{"epoch":"E","pos":41}})");
+  REQUIRE(r.ok);
+  CHECK(r.req.resume);
+  CHECK(r.req.epoch == "E");
+  CHECK(r.req.pos == 41);
+  CHECK(r.req.id == "\"x\"");
+  CHECK(parse(R"({"op":"unsubscribe","room":"a"})").ok);
+  CHECK(parse(R"({"op":"ping"})").req.id == "null");
+  CHECK(parse(R"({"op":"rooms"})").req.kind == protocol::op::rooms);
+}
+
+TEST_CASE("protocol rejects bad input with stable codes") {
+  CHECK(parse("garbage").code == "bad_json");
+  CHECK(parse("{\"op\":").code == "bad_json");
+  CHECK(parse("[1,2]").code == "bad_request");
+  CHECK(parse(R"({"id":1})").code == "bad_request");
+  CHECK(parse(R"({"op":"launch"})").code == "unknown_op");
+  CHECK(parse(R"({"op":"subscribe"})").code == "bad_request");
+  CHECK(parse(R"({"op":"subscribe","room":"Bad Room"})").code
+        == "bad_request");
+  CHECK(parse(R"({"op":"subscribe","room":"a","resume":{"pos":1}})").code
+        == "bad_request");
+  CHECK(parse(R"({"op":"ping","id":{"x":1}})").code == "bad_request");
+  // The id is echoed even when the op is bad, so the client can match it.
+  auto p = parse(R"({"op":"launch","id":9})");
+  CHECK(p.req.id == "9");
+}
+
+TEST_CASE("protocol frames are valid JSON with the documented fields") {
+  rapidjson::Document d;
+  d.Parse(protocol::error_frame("3", protocol::code::unknown_room, "no \"x\"",
+                                "x")
+            .c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  CHECK(std::string{d["type"].GetString()} == "error");
+  CHECK(d["id"].GetInt() == 3);
+  CHECK(std::string{d["code"].GetString()} == "unknown_room");
+  CHECK(std::string{d["message"].GetString()} == "no \"x\"");
+  d.Parse(protocol::subscribed_frame("null", "r", "E", 5, false, "gap_too_old",
+                                     0)
+            .c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  CHECK(d["id"].IsNull());
+  CHECK(std::string{d["reason"].GetString()} == "gap_too_old");
+  d.Parse(protocol::subscribed_frame("1", "r", "E", 5, true, "", 2).c_str());
+  CHECK(d["reason"].IsNull());
+  CHECK(d["resumed"].GetBool());
+}
+
+TEST_CASE("event records round-trip and are validated") {
+  event e;
+  e.id = "id-1";
+  e.room = "crypto.ticker";
+  e.kind = event_kind::update;
+  e.key = "BTC-USD";
+  e.source = "test";
+  e.ts = 123;
+  e.data = R"({"price":1.5})";
+  auto text = encode_event(e);
+  event back;
+  std::string why;
+  REQUIRE(decode_event(text.data(), text.size(), back, why));
+  CHECK(back.id == e.id);
+  CHECK(back.room == e.room);
+  CHECK(back.kind == e.kind);
+  CHECK(back.key == e.key);
+  CHECK(back.ts == 123);
+  CHECK(back.data == e.data);
+  auto bad = [&](const std::string& s) {
+    event x;
+    std::string reason;
+    bool ok = decode_event(s.data(), s.size(), x, reason);
+    CHECK_FALSE(reason.empty());
+    return !ok;
+  };
+  CHECK(bad("not json"));
+  CHECK(bad("[]"));
+  CHECK(bad(R"({"room":"r","ts":1,"data":1})"));                  // no id
+  CHECK(bad(R"({"id":"a","room":"R!","ts":1,"data":1})"));        // bad room
+  CHECK(bad(R"({"id":"a","room":"r","data":1})"));                // no ts
+  CHECK(bad(R"({"id":"a","room":"r","ts":1})"));                  // no data
+  CHECK(bad(R"({"id":"a","room":"r","ts":1,"data":1,"kind":"x"})"));
+  CHECK(bad(R"({"id":"a","room":"r","ts":1,"data":1,"kind":"update"})"));
+  // kind defaults to snapshot
+  std::string ok = R"({"id":"a","room":"r","ts":1,"data":{"v":1}})";
+  REQUIRE(decode_event(ok.data(), ok.size(), back, why));
+  CHECK(back.kind == event_kind::snapshot);
+}
+
+TEST_CASE("outbound_queue bounds bytes and merges small frames into a batch") {
+  outbound_queue q{100};
+  CHECK(q.push(make_frame(R"({"a":1})")));
+  CHECK(q.push(make_frame(R"({"b":2})")));
+  CHECK(q.push(make_frame(R"({"c":3})")));
+  CHECK(q.bytes() == 21);
+  CHECK_FALSE(q.push(make_frame(std::string(80, 'x'))));
+  CHECK(q.size() == 3);
+  size_t n = 0;
+  auto batch = q.take(1024, n);
+  CHECK(n == 3);
+  CHECK(*batch == R"([{"a":1},{"b":2},{"c":3}])");
+  CHECK(q.empty());
+  CHECK(q.bytes() == 0);
+}
+
+TEST_CASE("outbound_queue sends a lone frame without copying it and respects "
+          "the batch limit") {
+  outbound_queue q{1000};
+  auto f = make_frame(R"({"a":1})");
+  q.push(f);
+  size_t n = 0;
+  auto out = q.take(1024, n);
+  CHECK(n == 1);
+  CHECK(out.get() == f.get());
+  for (int i = 0; i < 5; ++i)
+    q.push(make_frame(std::string(10, 'x')));
+  auto b = q.take(25, n); // "[" + 10 + "," + 10 + "]" = 23 fits, 3 would not
+  CHECK(n == 2);
+  CHECK(b->size() == 23);
+  CHECK(q.size() == 3);
+}
