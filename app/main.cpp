@@ -69,6 +69,7 @@ gateway::options gateway_options(const flux_config& cfg) {
   o.max_connections = cfg.max_connections;
   o.heartbeat_ms = cfg.heartbeat_ms;
   o.web_root = cfg.web_root;
+  o.send_buffer_bytes = cfg.send_buffer_bytes;
   o.session.queue_budget = cfg.queue_budget_bytes;
   o.session.max_batch = cfg.max_batch_bytes;
   o.session.max_frame = cfg.max_frame_bytes;

@@ -19,6 +19,8 @@ flux_config::flux_config() {
     .add(max_connections, "max-connections", "WebSocket clients at most")
     .add(heartbeat_ms, "heartbeat-ms",
          "idle time before a WebSocket ping; no answer in as long closes")
+    .add(send_buffer_bytes, "send-buffer-bytes",
+         "kernel send buffer per connection (0: OS default)")
     .add(web_root, "web-root", "dashboard files (default: web/dist)");
   caf::config_option_adder{custom_options_, "session"}
     .add(queue_budget_bytes, "queue-budget-bytes",

@@ -26,6 +26,7 @@ public:
   size_t max_frame_bytes = 64 * 1024;
   size_t max_connections = 100000;
   int64_t heartbeat_ms = 15000;
+  size_t send_buffer_bytes = 0; // SO_SNDBUF per connection; 0: OS default
   std::string web_root; // empty: web/dist next to the sources, if built
 
   // session

@@ -19,6 +19,7 @@ struct options {
   size_t max_frame_bytes = 64 * 1024;
   size_t max_connections = 100000;
   int64_t heartbeat_ms = 15000;
+  size_t send_buffer_bytes = 0;
   std::string web_root;
   session_options session;
 };

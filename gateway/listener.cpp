@@ -74,6 +74,10 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     ++ctx_->accepted;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    if (ctx_->opts.send_buffer_bytes > 0)
+      socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(
+                          ctx_->opts.send_buffer_bytes)),
+                        ignored);
     std::make_shared<http_session>(std::move(socket), ctx_)->run();
   }
   if (acceptor_.is_open())
