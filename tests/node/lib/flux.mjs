@@ -3,10 +3,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 export const FLUX_BIN = process.env.FLUX_BIN
-  ?? path.resolve(import.meta.dirname, '../../../build/flux');
+  ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/flux');
 
 // Starts flux with extra flags; resolves once it logs the port it listens on.
 export async function startFlux(args = [], { timeoutMs = 15000 } = {}) {
