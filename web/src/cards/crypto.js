@@ -146,8 +146,10 @@ export function cryptoCard(client) {
       h('span', { class: 'c2 spark-cell' }, spark),
       h('span', { class: 'c3 num', testid: 'ticker-change' }, r.changeEl),
       r.rangeEl);
+    // rows stay in alphabetical order whenever a product first appears
+    const next = [...rows.keys()].filter((k) => k > product).sort()[0];
+    tickerRows.insertBefore(r.row, next ? rows.get(next).row : null);
     rows.set(product, r);
-    tickerRows.append(r.row);
     return r;
   }
 
