@@ -6,6 +6,7 @@
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
 #include "gateway/protocol.hpp"
+#include "gateway/socketio.hpp"
 
 namespace flux {
 
@@ -27,7 +28,9 @@ void flush(self_ptr self) {
   if (st.writing || st.closing || st.queue.empty())
     return;
   size_t frames = 0;
-  auto msg = st.queue.take(st.opts.max_batch, frames);
+  // Socket.IO over WebSocket carries one packet per message: no batches.
+  auto batch = st.opts.wire == wire_format::socketio ? 0 : st.opts.max_batch;
+  auto msg = st.queue.take(batch, frames);
   st.writing = true;
   st.frames_out += frames;
   st.bytes_out += msg->size();
@@ -52,11 +55,36 @@ void enqueue(self_ptr self, frame_ptr frame) {
   flush(self);
 }
 
+bool is_socketio(self_ptr self) {
+  return self->state.opts.wire == wire_format::socketio;
+}
+
+// A room's frame: shared as is on native connections; wrapped as the
+// Socket.IO event named after the frame's type otherwise.
+void deliver(self_ptr self, frame_ptr frame) {
+  if (is_socketio(self))
+    frame = make_frame(socketio::from_frame(*frame));
+  enqueue(self, std::move(frame));
+}
+
+// The answer to a request: a native frame echoing the id, or for Socket.IO
+// the acknowledgement of the request's ack id (an event when it had none).
+void reply(self_ptr self, const std::string& id, std::string frame) {
+  if (!is_socketio(self)) {
+    enqueue(self, make_frame(std::move(frame)));
+    return;
+  }
+  if (id != "null" && !id.empty() && id[0] != '"')
+    enqueue(self, make_frame(socketio::ack(std::stoll(id), frame)));
+  else
+    enqueue(self, make_frame(socketio::from_frame(frame)));
+}
+
 void send_error(self_ptr self, const std::string& id, const char* code,
                 std::string_view message, std::string_view room = {}) {
   auto& st = self->state;
   ++st.errors;
-  enqueue(self, make_frame(protocol::error_frame(id, code, message, room)));
+  reply(self, id, protocol::error_frame(id, code, message, room));
   if (st.errors >= st.opts.max_errors)
     close_client(self, close_code::policy, "too many invalid requests");
 }
@@ -103,10 +131,11 @@ void join(self_ptr self, const std::string& room, const std::string& id,
         }
         sub.epoch = epoch;
         sub.last_pos = last_pos;
-        enqueue(self, make_frame(protocol::subscribed_frame(
-                        id, room, epoch, last_pos, resumed, reason, missed)));
+        reply(self, id,
+              protocol::subscribed_frame(id, room, epoch, last_pos, resumed,
+                                         reason, missed));
         for (auto& f : frames)
-          enqueue(self, std::move(f));
+          deliver(self, std::move(f));
       },
       [self, room, id, seq](caf::error& err) {
         auto& st = self->state;
@@ -123,16 +152,8 @@ void join(self_ptr self, const std::string& room, const std::string& id,
       });
 }
 
-void handle_request(self_ptr self, const std::string& text) {
+void dispatch(self_ptr self, protocol::request& req) {
   auto& st = self->state;
-  ++st.requests;
-  protocol::request req;
-  const char* code = nullptr;
-  std::string message;
-  if (!protocol::parse(text, req, code, message)) {
-    send_error(self, req.id, code, message);
-    return;
-  }
   if (!take_token(self)) {
     send_error(self, req.id, protocol::code::rate_limited,
                "too many requests; slow down");
@@ -140,13 +161,13 @@ void handle_request(self_ptr self, const std::string& text) {
   }
   switch (req.kind) {
     case protocol::op::ping:
-      enqueue(self, make_frame(protocol::pong_frame(req.id, now_ms())));
+      reply(self, req.id, protocol::pong_frame(req.id, now_ms()));
       break;
     case protocol::op::rooms:
       self->request(st.directory, std::chrono::seconds{5}, atom::list_v)
         .then(
           [self, id = req.id](const std::string& rooms) {
-            enqueue(self, make_frame(protocol::rooms_frame(id, rooms)));
+            reply(self, id, protocol::rooms_frame(id, rooms));
           },
           [self, id = req.id](caf::error& err) {
             send_error(self, id, protocol::code::internal, to_string(err));
@@ -172,10 +193,112 @@ void handle_request(self_ptr self, const std::string& text) {
         }
         st.subs.erase(i);
       }
-      enqueue(self, make_frame(protocol::unsubscribed_frame(req.id, req.room)));
+      reply(self, req.id, protocol::unsubscribed_frame(req.id, req.room));
       break;
     }
   }
+}
+
+void handle_native(self_ptr self, const std::string& text) {
+  ++self->state.requests;
+  protocol::request req;
+  const char* code = nullptr;
+  std::string message;
+  if (!protocol::parse(text, req, code, message)) {
+    send_error(self, req.id, code, message);
+    return;
+  }
+  dispatch(self, req);
+}
+
+// Socket.IO: Engine.IO control packets, CONNECT, and events named like the
+// native ops ("subscribe", {room, resume}) answered through their ack.
+void handle_socketio(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  ++st.requests;
+  socketio::packet p;
+  std::string why;
+  if (!socketio::parse(text, p, why)) {
+    ++st.errors;
+    close_client(self, 1002, "malformed Socket.IO packet: " + why);
+    return;
+  }
+  using kind = socketio::packet::kind;
+  switch (p.type) {
+    case kind::pong:
+      st.last_pong_ms = now_ms();
+      return;
+    case kind::ping: // a v3-style client ping: answer it
+      enqueue(self, make_frame("3"));
+      return;
+    case kind::noop:
+    case kind::ack:
+      return;
+    case kind::close:
+    case kind::disconnect:
+      close_client(self, 1000, "client disconnected");
+      return;
+    case kind::connect: {
+      if (p.ns != "/") {
+        enqueue(self, make_frame(socketio::connect_error(p.ns,
+                                                         "Invalid namespace")));
+        return;
+      }
+      if (!st.opts.auth_token.empty()) {
+        rapidjson::Document auth;
+        std::string token;
+        if (!p.auth.empty())
+          auth.Parse(p.auth.c_str());
+        if (p.auth.empty() || auth.HasParseError() || !auth.IsObject()
+            || !json::get(auth, "token", token)
+            || token != st.opts.auth_token) {
+          enqueue(self,
+                  make_frame(socketio::connect_error("/", "Not authorized")));
+          return;
+        }
+      }
+      st.sio_connected = true;
+      enqueue(self, make_frame(socketio::connect_ok("/", st.id)));
+      return;
+    }
+    case kind::event:
+      break;
+  }
+  if (!st.sio_connected || p.ns != "/") {
+    close_client(self, 1002, "event before CONNECT to the main namespace");
+    return;
+  }
+  // {"op": name, ...arg} is exactly a native request.
+  std::string native = "{\"op\":";
+  json::writer name;
+  name.value(p.name);
+  native += name.take();
+  if (p.arg.size() > 2 && p.arg.front() == '{') {
+    native += ',';
+    native.append(p.arg, 1, std::string::npos);
+  } else {
+    native += '}';
+  }
+  protocol::request req;
+  const char* code = nullptr;
+  std::string message;
+  bool ok = protocol::parse(native, req, code, message);
+  req.id = p.ack_id >= 0 ? std::to_string(p.ack_id) : "null";
+  if (!ok) {
+    send_error(self, req.id, code, message);
+    return;
+  }
+  dispatch(self, req);
+}
+
+void start_socketio(self_ptr self) {
+  auto& st = self->state;
+  st.last_pong_ms = now_ms();
+  enqueue(self, make_frame(socketio::open_packet(
+                  st.id, st.opts.ping_interval_ms, st.opts.ping_timeout_ms,
+                  st.opts.max_frame)));
+  self->delayed_send(self, std::chrono::milliseconds{st.opts.ping_interval_ms},
+                     atom::tick_v);
 }
 
 } // namespace
@@ -195,8 +318,11 @@ caf::behavior session(self_ptr self, std::string id,
   if (node)
     self->send(node, atom::join_v, caf::actor{self}, std::string{"session"},
                st.id, int64_t{0});
-  enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame,
-                                                 opts.heartbeat_ms)));
+  if (opts.wire == wire_format::socketio)
+    start_socketio(self);
+  else
+    enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame,
+                                                   opts.heartbeat_ms)));
   self->set_down_handler([self](caf::down_msg& msg) {
     // A room went down (it is restarted by the directory): re-join it from
     // the last position this client got.
@@ -210,7 +336,25 @@ caf::behavior session(self_ptr self, std::string id,
   return {
     [self](atom::client_text, const std::string& text) {
       ++self->state.counters.handled;
-      handle_request(self, text);
+      if (is_socketio(self))
+        handle_socketio(self, text);
+      else
+        handle_native(self, text);
+    },
+    [self](atom::tick) {
+      // Socket.IO heartbeat: ping every interval; no pong in interval +
+      // timeout and the client is gone.
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (now_ms() - st.last_pong_ms
+          > st.opts.ping_interval_ms + st.opts.ping_timeout_ms) {
+        close_client(self, 1000, "ping timeout");
+        return;
+      }
+      enqueue(self, make_frame(socketio::ping));
+      self->delayed_send(self,
+                         std::chrono::milliseconds{st.opts.ping_interval_ms},
+                         atom::tick_v);
     },
     [self](atom::frame, int64_t pos, frame_ptr& frame) {
       auto& st = self->state;
@@ -219,7 +363,7 @@ caf::behavior session(self_ptr self, std::string id,
       for (auto& [room, sub] : st.subs)
         if (sub.room && sub.room.address() == sender) {
           sub.last_pos = pos;
-          enqueue(self, std::move(frame));
+          deliver(self, std::move(frame));
           return;
         }
       // From a room we left: drop.

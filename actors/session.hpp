@@ -23,10 +23,19 @@
 //   (frame_atom, pos, frame_ptr)  a room's event
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
 //   (resubscribe_atom, room)      internal: re-join after a room restart
+//   (tick_atom)                   internal: Socket.IO ping timer
 //   (status_atom) -> std::string JSON
 namespace flux {
 
+// How a connection frames messages: Flux's native protocol, or Socket.IO
+// (Engine.IO v4 + Socket.IO v5) for socket.io-client apps.
+enum class wire_format { native, socketio };
+
 struct session_options {
+  wire_format wire = wire_format::native;
+  std::string auth_token;         // Socket.IO CONNECT must carry it if set
+  int64_t ping_interval_ms = 25000; // Socket.IO server pings
+  int64_t ping_timeout_ms = 20000;
   size_t queue_budget = 1 << 20;  // bytes queued for the client at most
   size_t max_batch = 64 * 1024;   // bytes merged into one write at most
   size_t max_frame = 64 * 1024;   // largest client message accepted
@@ -54,6 +63,8 @@ struct session_state {
   bool writing = false;
   bool closing = false;
   std::map<std::string, subscription> subs;
+  bool sio_connected = false; // Socket.IO: CONNECT to "/" accepted
+  int64_t last_pong_ms = 0;
   uint64_t join_seq = 0;
   double tokens = 0;
   int64_t tokens_at_ms = 0;

@@ -13,10 +13,12 @@
 #include "actors/room_directory.hpp"
 #include "actors/supervisor.hpp"
 #include "bus/embedded_bus.hpp"
+#include "bus/kafka_bus.hpp"
 #include "config/flux_config.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
+#include "domains/bench_source.hpp"
 #include "domains/poller.hpp"
 #include "domains/simulated_sources.hpp"
 #include "gateway/server.hpp"
@@ -60,6 +62,20 @@ std::vector<source_spec> simulated_sources(const flux_config& cfg) {
   return out;
 }
 
+bus::kafka_bus_options kafka_bus_options(const flux_config& cfg) {
+  bus::kafka_bus_options k;
+  bus::parse_node_role(cfg.node_role, k.role);
+  k.kafka.brokers = cfg.bus_brokers;
+  k.kafka.topic = cfg.bus_topic;
+  k.kafka.partitions = cfg.bus_partitions;
+  k.kafka.replication_factor = static_cast<int16_t>(cfg.bus_replication_factor);
+  k.kafka.group = cfg.bus_group;
+  k.kafka.client_id = cfg.bus_client_id;
+  k.kafka.properties = cfg.kafka_properties;
+  k.kafka.buffer_events = cfg.bus_buffer_events;
+  return k;
+}
+
 gateway::options gateway_options(const flux_config& cfg) {
   gateway::options o;
   o.bind = cfg.bind;
@@ -70,6 +86,7 @@ gateway::options gateway_options(const flux_config& cfg) {
   o.heartbeat_ms = cfg.heartbeat_ms;
   o.web_root = cfg.web_root;
   o.send_buffer_bytes = cfg.send_buffer_bytes;
+  o.auth_token = cfg.auth_token;
   o.session.queue_budget = cfg.queue_budget_bytes;
   o.session.max_batch = cfg.max_batch_bytes;
   o.session.max_frame = cfg.max_frame_bytes;
@@ -78,6 +95,8 @@ gateway::options gateway_options(const flux_config& cfg) {
   o.session.request_burst = cfg.request_burst;
   o.session.max_errors = static_cast<uint32_t>(cfg.max_errors);
   o.session.heartbeat_ms = cfg.heartbeat_ms;
+  o.session.ping_interval_ms = cfg.ping_interval_ms;
+  o.session.ping_timeout_ms = cfg.ping_timeout_ms;
   return o;
 }
 
@@ -98,24 +117,51 @@ int run(flux_config& cfg) {
   caf::actor_system sys{cfg};
   auto node_actor = sys.spawn(node);
 
-  bus::embedded_bus_options bus_opts;
-  bus_opts.topic = cfg.bus_topic;
-  bus_opts.partitions = cfg.bus_partitions;
-  bus_opts.keep.max_records = cfg.retention_records;
-  bus_opts.keep.max_bytes = cfg.retention_bytes;
-  auto bus_actor = sys.spawn(bus::embedded_bus, bus_opts);
-  caf::anon_send(node_actor, atom::join_v, bus_actor, std::string{"bus"},
-                 std::string{"embedded"}, int64_t{0});
+  // The event bus: the embedded log, or Kafka behind a stable bus actor
+  // with a supervised producer and/or consumer (by node.role).
+  auto role = bus::node_role::all;
+  bus::parse_node_role(cfg.node_role, role);
+  caf::actor bus_actor;
+  if (cfg.bus_kind == "kafka") {
+    auto kopts = kafka_bus_options(cfg);
+    bus_actor = sys.spawn(bus::kafka_bus, kopts, node_actor);
+    caf::anon_send(node_actor, atom::join_v, bus_actor, std::string{"bus"},
+                   std::string{"kafka"}, int64_t{0});
+    auto kafka_sup = sys.spawn(supervisor, std::string{"kafka"},
+                               bus::kafka_children(kopts, bus_actor),
+                               restart_limits{}, node_actor);
+    caf::anon_send(node_actor, atom::join_v, kafka_sup,
+                   std::string{"supervisor"}, std::string{"kafka"},
+                   int64_t{0});
+  } else {
+    bus::embedded_bus_options bus_opts;
+    bus_opts.topic = cfg.bus_topic;
+    bus_opts.partitions = cfg.bus_partitions;
+    bus_opts.keep.max_records = cfg.retention_records;
+    bus_opts.keep.max_bytes = cfg.retention_bytes;
+    bus_actor = sys.spawn(bus::embedded_bus, bus_opts);
+    caf::anon_send(node_actor, atom::join_v, bus_actor, std::string{"bus"},
+                   std::string{"embedded"}, int64_t{0});
+  }
 
   auto sources = simulated_sources(cfg);
+  if (cfg.bench_rate > 0) { // fixed-rate load for benchmarks (bench/)
+    sim::bench_options b;
+    b.rate = cfg.bench_rate;
+    b.rooms = std::max<size_t>(cfg.bench_rooms, 1);
+    b.payload_bytes = cfg.bench_payload_bytes;
+    sources.push_back({sim::make_bench(b),
+                       std::chrono::milliseconds{cfg.bench_interval_ms}});
+  }
   std::vector<room_decl> rooms;
   std::vector<child_spec> pollers;
   poller_options popts;
   popts.timeout = std::chrono::milliseconds{cfg.fetch_timeout_ms};
   for (auto& s : sources) {
     for (auto& room : s.src->rooms())
-      rooms.push_back({room, room == "crypto.ticker" ? room_class::stream
-                                                     : room_class::snapshot});
+      rooms.push_back({room, room == "crypto.ticker" || sim::is_bench_room(room)
+                               ? room_class::stream
+                               : room_class::snapshot});
     auto opts = popts;
     opts.interval = s.interval;
     auto src = s.src;
@@ -125,12 +171,22 @@ int run(flux_config& cfg) {
                        }});
   }
 
+  if (cfg.bench_rate <= 0) // idle bench rooms (no events), if asked for
+    for (size_t i = 0; i < cfg.bench_rooms; ++i)
+      rooms.push_back({sim::bench_room(i), room_class::stream});
+
+  if (!bus::produces(role)) // gateway role: the pollers run elsewhere
+    pollers.clear();
+  if (!bus::consumes(role)) // pollers role: no rooms to serve
+    rooms.clear();
+
   directory_options dir_opts;
   dir_opts.room.history = cfg.room_history;
   dir_opts.room.dedup_window = cfg.dedup_window;
   dir_opts.allow_dynamic_rooms = cfg.allow_dynamic_rooms;
   dir_opts.max_rooms = cfg.max_rooms;
   dir_opts.topic = cfg.bus_topic;
+  dir_opts.group = cfg.bus_group;
   auto directory = sys.spawn(room_directory, rooms, dir_opts, bus_actor,
                              node_actor);
   caf::anon_send(node_actor, atom::join_v, directory,

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "bus/kafka_config.hpp"
 #include "core/logger.hpp"
 
 namespace flux {
@@ -21,6 +22,9 @@ flux_config::flux_config() {
          "idle time before a WebSocket ping; no answer in as long closes")
     .add(send_buffer_bytes, "send-buffer-bytes",
          "kernel send buffer per connection (0: OS default)")
+    .add(auth_token, "auth-token",
+         "token clients must present (/ws?token=…, Socket.IO auth.token); "
+         "empty: open")
     .add(web_root, "web-root", "dashboard files (default: web/dist)");
   caf::config_option_adder{custom_options_, "session"}
     .add(queue_budget_bytes, "queue-budget-bytes",
@@ -29,7 +33,10 @@ flux_config::flux_config() {
     .add(max_subscriptions, "max-subscriptions", "rooms per connection")
     .add(requests_per_second, "requests-per-second", "client request rate")
     .add(request_burst, "request-burst", "client request burst")
-    .add(max_errors, "max-errors", "invalid requests before closing");
+    .add(max_errors, "max-errors", "invalid requests before closing")
+    .add(ping_interval_ms, "ping-interval-ms", "Socket.IO ping interval")
+    .add(ping_timeout_ms, "ping-timeout-ms",
+         "Socket.IO: time for a pong before the client is dropped");
   caf::config_option_adder{custom_options_, "rooms"}
     .add(room_history, "history", "recent events kept per room for resume")
     .add(dedup_window, "dedup-window", "event ids remembered per room")
@@ -42,7 +49,21 @@ flux_config::flux_config() {
     .add(retention_records, "retention-records",
          "records kept per partition (embedded log)")
     .add(retention_bytes, "retention-bytes",
-         "bytes kept per partition (embedded log)");
+         "bytes kept per partition (embedded log)")
+    .add(bus_kind, "kind", "embedded (in-process log) or kafka")
+    .add(bus_brokers, "brokers", "Kafka bootstrap servers, host:port,...")
+    .add(bus_group, "group", "Kafka consumer group of the gateways")
+    .add(bus_client_id, "client-id", "Kafka client id prefix")
+    .add(kafka_properties, "kafka-properties",
+         "librdkafka properties, a list of \"key=value\" (e.g. security)")
+    .add(bus_replication_factor, "replication-factor",
+         "replication of the topic when Flux creates it (-1: broker default)")
+    .add(bus_buffer_events, "buffer-events",
+         "events the Kafka producer buffers while the broker is away");
+  caf::config_option_adder{custom_options_, "node"}
+    .add(node_role, "role",
+         "all, pollers (produce only) or gateway (consume only); "
+         "pollers and gateway need bus.kind=kafka");
   caf::config_option_adder{custom_options_, "domains"}
     .add(weather_interval_ms, "weather-interval-ms", "weather poll interval")
     .add(news_interval_ms, "news-interval-ms", "news poll interval")
@@ -54,6 +75,15 @@ flux_config::flux_config() {
     .add(fetch_timeout_ms, "fetch-timeout-ms", "a fetch is abandoned after")
     .add(cities, "cities", "weather cities (default: built-in list)")
     .add(seed, "seed", "simulation seed (0: random)");
+  caf::config_option_adder{custom_options_, "bench"}
+    .add(bench_rate, "rate",
+         "benchmark events per second over the bench.* rooms (0: off)")
+    .add(bench_rooms, "rooms",
+         "bench rooms bench.0 … (0: one when rate > 0; with rate 0 the rooms "
+         "exist but stay idle)")
+    .add(bench_payload_bytes, "payload-bytes", "size of each bench event's data")
+    .add(bench_interval_ms, "interval-ms",
+         "bench emit tick; every tick emits the events owed");
   caf::config_option_adder{custom_options_, "log"}
     .add(log_level, "level", "debug, info, warn or error")
     .add(log_format, "format", "json or text");
@@ -84,6 +114,8 @@ std::vector<std::string> flux_config::validate() const {
   need(requests_per_second > 0 && request_burst >= 1,
        "session.requests-per-second must be > 0 and request-burst >= 1");
   need(max_errors >= 1, "session.max-errors must be at least 1");
+  need(ping_interval_ms >= 50 && ping_timeout_ms >= 50,
+       "session.ping-interval-ms and session.ping-timeout-ms must be >= 50");
   need(room_history >= 1 && room_history <= 1000000,
        "rooms.history must be between 1 and 1000000");
   need(max_rooms >= 1, "rooms.max-rooms must be at least 1");
@@ -91,6 +123,25 @@ std::vector<std::string> flux_config::validate() const {
   need(bus_partitions >= 1 && bus_partitions <= 1024,
        "bus.partitions must be between 1 and 1024");
   need(retention_records >= 1, "bus.retention-records must be at least 1");
+  need(bus_kind == "embedded" || bus_kind == "kafka",
+       "bus.kind must be embedded or kafka");
+  need(node_role == "all" || node_role == "pollers" || node_role == "gateway",
+       "node.role must be all, pollers or gateway");
+  if (bus_kind == "kafka") {
+    need(!bus_brokers.empty(), "bus.brokers must not be empty with bus.kind=kafka");
+    need(!bus_group.empty(), "bus.group must not be empty");
+    need(!bus_client_id.empty(), "bus.client-id must not be empty");
+    need(bus_replication_factor == -1
+           || (bus_replication_factor >= 1 && bus_replication_factor <= 32767),
+         "bus.replication-factor must be -1 or between 1 and 32767");
+    need(bus_buffer_events >= 1, "bus.buffer-events must be at least 1");
+    for (auto& p : bus::check_kafka_properties(kafka_properties))
+      errors.push_back(p);
+  } else {
+    need(node_role == "all",
+         "node.role=" + node_role + " needs bus.kind=kafka (the embedded bus "
+         "lives inside one process)");
+  }
   for (auto [name, v] : {std::pair{"weather-interval-ms", weather_interval_ms},
                          {"news-interval-ms", news_interval_ms},
                          {"stocks-interval-ms", stocks_interval_ms},
@@ -100,6 +151,13 @@ std::vector<std::string> flux_config::validate() const {
                           crypto_ticker_interval_ms},
                          {"fetch-timeout-ms", fetch_timeout_ms}})
     need(v >= 10, std::string{"domains."} + name + " must be at least 10");
+  need(bench_rate >= 0 && bench_rate <= 10e6,
+       "bench.rate must be between 0 and 10000000");
+  need(bench_rooms <= max_rooms, "bench.rooms must be at most rooms.max-rooms");
+  need(bench_payload_bytes <= (1u << 20),
+       "bench.payload-bytes must be at most 1048576");
+  need(bench_interval_ms >= 1 && bench_interval_ms <= 1000,
+       "bench.interval-ms must be between 1 and 1000");
   log::level lvl;
   need(log::parse_level(log_level, lvl),
        "log.level must be debug, info, warn or error");

@@ -27,6 +27,7 @@ public:
   size_t max_connections = 100000;
   int64_t heartbeat_ms = 15000;
   size_t send_buffer_bytes = 0; // SO_SNDBUF per connection; 0: OS default
+  std::string auth_token;       // clients must present it when set
   std::string web_root; // empty: web/dist next to the sources, if built
 
   // session
@@ -36,6 +37,8 @@ public:
   double requests_per_second = 50;
   double request_burst = 100;
   size_t max_errors = 100;
+  int64_t ping_interval_ms = 25000; // Socket.IO
+  int64_t ping_timeout_ms = 20000;  // Socket.IO
 
   // rooms
   size_t room_history = 256;
@@ -48,6 +51,16 @@ public:
   int32_t bus_partitions = 4;
   size_t retention_records = 10000;
   size_t retention_bytes = 64 << 20;
+  std::string bus_kind = "embedded"; // embedded | kafka (docs/kafka.md)
+  std::string bus_brokers = "127.0.0.1:9092";
+  std::string bus_group = "flux-gateway";
+  std::string bus_client_id = "flux";
+  std::vector<std::string> kafka_properties; // "key=value" for librdkafka
+  int32_t bus_replication_factor = -1;       // -1: the broker's default
+  size_t bus_buffer_events = 10000;          // producer's local buffer
+
+  // node
+  std::string node_role = "all"; // all | pollers | gateway (kafka only)
 
   // domains (simulated sources)
   int64_t weather_interval_ms = 5000;
@@ -58,6 +71,12 @@ public:
   int64_t fetch_timeout_ms = 5000;
   std::vector<std::string> cities; // empty: the default city list
   uint64_t seed = 0;
+
+  // bench: a fixed-rate load source for benchmarks (domains/bench_source)
+  double bench_rate = 0;          // events per second; 0: no bench events
+  size_t bench_rooms = 0;         // bench.0 …; 0: one room when rate > 0
+  size_t bench_payload_bytes = 64;
+  int64_t bench_interval_ms = 5;  // emit tick; each tick emits what is owed
 
   // log
   std::string log_level = "info";

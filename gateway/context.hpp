@@ -20,6 +20,7 @@ struct options {
   size_t max_connections = 100000;
   int64_t heartbeat_ms = 15000;
   size_t send_buffer_bytes = 0;
+  std::string auth_token; // required from clients when set
   std::string web_root;
   session_options session;
 };

@@ -4,6 +4,27 @@
 
 namespace flux::gateway {
 
+namespace {
+
+// The value of `name` in a URL query string ("" when absent).
+std::string query_param(const std::string& query, const std::string& name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    auto amp = query.find('&', pos);
+    auto part = query.substr(pos, amp == std::string::npos ? std::string::npos
+                                                           : amp - pos);
+    auto eq = part.find('=');
+    if (part.substr(0, eq) == name)
+      return eq == std::string::npos ? std::string{} : part.substr(eq + 1);
+    if (amp == std::string::npos)
+      break;
+    pos = amp + 1;
+  }
+  return {};
+}
+
+} // namespace
+
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<context> ctx)
   : stream_(std::move(socket)), ctx_(std::move(ctx)) {
 }
@@ -29,14 +50,42 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (ec)
     return fail(ec, "http read");
   auto req = parser_->release();
-  if (websocket::is_upgrade(req)) {
-    std::string target{req.target()};
-    if (auto q = target.find('?'); q != std::string::npos)
-      target.resize(q);
-    if (target != "/ws") {
-      return send(make_response(req, http::status::not_found,
-                                "{\"error\":\"WebSocket endpoint is /ws\"}",
+  std::string target{req.target()};
+  std::string path = target.substr(0, target.find('?'));
+  std::string query = target.size() > path.size()
+                        ? target.substr(path.size() + 1)
+                        : std::string{};
+  bool socketio_path = path == "/socket.io/" || path == "/socket.io";
+  if (socketio_path) {
+    // Engine.IO v4 over WebSocket only; HTTP long-polling is not offered.
+    if (query_param(query, "EIO") != "4")
+      return send(make_response(req, http::status::bad_request,
+                                "{\"code\":5,\"message\":\"Unsupported "
+                                "protocol version: use EIO=4\"}",
                                 "application/json"));
+    if (query_param(query, "transport") != "websocket"
+        || !websocket::is_upgrade(req))
+      return send(make_response(
+        req, http::status::bad_request,
+        "{\"code\":0,\"message\":\"Transport unknown: Flux supports only "
+        "the websocket transport (transports: ['websocket'])\"}",
+        "application/json"));
+  }
+  if (websocket::is_upgrade(req)) {
+    if (path != "/ws" && !socketio_path)
+      return send(make_response(
+        req, http::status::not_found,
+        "{\"error\":\"WebSocket endpoints are /ws and /socket.io/\"}",
+        "application/json"));
+    // Native clients present the token in the URL; Socket.IO clients in
+    // their CONNECT packet (checked by the session).
+    if (!socketio_path && !ctx_->opts.auth_token.empty()
+        && query_param(query, "token") != ctx_->opts.auth_token) {
+      auto res = make_response(req, http::status::unauthorized,
+                               "{\"error\":\"missing or wrong token\"}",
+                               "application/json");
+      res.keep_alive(false);
+      return send(std::move(res));
     }
     if (ctx_->stopping
         || ctx_->websockets.load()
@@ -48,7 +97,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
       res.keep_alive(false);
       return send(std::move(res));
     }
-    std::make_shared<websocket_session>(stream_.release_socket(), ctx_)
+    auto wire = socketio_path ? wire_format::socketio : wire_format::native;
+    std::make_shared<websocket_session>(stream_.release_socket(), ctx_, wire)
       ->run(std::move(req));
     return;
   }

@@ -114,8 +114,11 @@ void static_file(const std::shared_ptr<context>& ctx, const request& req,
     return;
   }
   auto path = web_root(*ctx) + target;
-  std::ifstream in{path, std::ios::binary};
-  if (!in) {
+  std::ifstream in;
+  // ifstream opens directories on Linux: serve regular files only.
+  if (std::filesystem::is_regular_file(path))
+    in.open(path, std::ios::binary);
+  if (!in.is_open()) {
     if (target == "/index.html") {
       respond(make_response(
         req, http::status::ok,

@@ -7,8 +7,9 @@
 namespace flux::gateway {
 
 websocket_session::websocket_session(tcp::socket&& socket,
-                                     std::shared_ptr<context> ctx)
-  : ws_(std::move(socket)), ctx_(std::move(ctx)) {
+                                     std::shared_ptr<context> ctx,
+                                     wire_format wire)
+  : ws_(std::move(socket)), ctx_(std::move(ctx)), wire_(wire) {
   beast::error_code ec;
   auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   if (!ec)
@@ -44,10 +45,13 @@ void websocket_session::on_accept(beast::error_code ec) {
   ++ctx_->websockets;
   counted_ = true;
   auto id = "s-" + std::to_string(++ctx_->session_ids);
+  auto opts = ctx_->opts.session;
+  opts.wire = wire_;
+  opts.auth_token = ctx_->opts.auth_token;
   actor_ = ctx_->sys.spawn(session, id,
                            std::static_pointer_cast<client_socket>(
                              shared_from_this()),
-                           ctx_->directory, ctx_->node, ctx_->opts.session);
+                           ctx_->directory, ctx_->node, opts);
   log::debug("gateway", "websocket client connected",
              {{"session", id}, {"remote", remote_}});
   do_read();

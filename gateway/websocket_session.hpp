@@ -18,7 +18,8 @@ class websocket_session
   : public client_socket,
     public std::enable_shared_from_this<websocket_session> {
 public:
-  websocket_session(tcp::socket&& socket, std::shared_ptr<context> ctx);
+  websocket_session(tcp::socket&& socket, std::shared_ptr<context> ctx,
+                    wire_format wire);
   ~websocket_session() override;
 
   // Completes the upgrade for an HTTP request already read.
@@ -40,6 +41,7 @@ private:
 
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<context> ctx_;
+  wire_format wire_;
   beast::flat_buffer buffer_;
   caf::actor actor_;
   std::string remote_;

@@ -1,0 +1,189 @@
+// The Socket.IO v4 endpoint, driven by the real socket.io-client 4.x.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+import { startFlux } from './lib/flux.mjs';
+
+let flux;
+before(async () => {
+  flux = await startFlux(['--domains.crypto-ticker-interval-ms=40',
+    '--gateway.auth-token=s3cret', '--rooms.history=1000']);
+});
+after(async () => { await flux?.stop(); });
+
+const connect = (opts = {}) => io(flux.url, {
+  transports: ['websocket'], reconnection: false, auth: { token: 's3cret' }, ...opts });
+
+// Collects the events of one room in arrival order.
+function collect(socket) {
+  const got = { snapshot: [], event: [], error: [] };
+  for (const name of Object.keys(got)) socket.on(name, (f) => got[name].push(f));
+  return got;
+}
+
+async function until(pred, ms = 10000) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+test('connect, subscribe with ack, receive the snapshot and live events', async () => {
+  const s = connect();
+  await once(s, 'connect');
+  assert.ok(s.id, 'has a socket id');
+  const got = collect(s);
+  const ack = await s.timeout(5000).emitWithAck('subscribe', { room: 'crypto.ticker' });
+  assert.equal(ack.type, 'subscribed');
+  assert.equal(ack.room, 'crypto.ticker');
+  assert.equal(ack.resumed, false);
+  await until(() => got.snapshot.length === 1 && got.event.length >= 10);
+  assert.equal(got.snapshot[0].room, 'crypto.ticker');
+  for (let i = 1; i < got.event.length; i++) assert.ok(got.event[i].pos > got.event[i - 1].pos);
+  // Other requests answer through their ack as well.
+  const pong = await s.timeout(5000).emitWithAck('ping');
+  assert.equal(pong.type, 'pong');
+  const rooms = await s.timeout(5000).emitWithAck('rooms');
+  assert.ok(rooms.rooms.some((r) => r.name === 'weather.london'));
+  const bad = await s.timeout(5000).emitWithAck('subscribe', { room: 'no.such.room' });
+  assert.equal(bad.type, 'error');
+  assert.equal(bad.code, 'unknown_room');
+  const un = await s.timeout(5000).emitWithAck('unsubscribe', { room: 'crypto.ticker' });
+  assert.equal(un.type, 'unsubscribed');
+  s.disconnect();
+});
+
+test('reconnect and resume: the ack says the gap was recovered, and the missed events follow', async () => {
+  const witness = connect();
+  await once(witness, 'connect');
+  const wgot = collect(witness);
+  await witness.timeout(5000).emitWithAck('subscribe', { room: 'crypto.ticker' });
+
+  const s = connect();
+  await once(s, 'connect');
+  const got = collect(s);
+  await s.timeout(5000).emitWithAck('subscribe', { room: 'crypto.ticker' });
+  await until(() => got.event.length >= 5);
+  s.disconnect();
+  const last = got.event[got.event.length - 1];
+  await sleep(500);
+
+  const again = connect();
+  await once(again, 'connect');
+  const got2 = collect(again);
+  const ack = await again.timeout(5000).emitWithAck('subscribe',
+    { room: 'crypto.ticker', resume: { epoch: last.epoch, pos: last.pos } });
+  assert.equal(ack.resumed, true);
+  assert.ok(ack.missed >= 3, `missed ${ack.missed}`);
+  await until(() => got2.event.length >= ack.missed + 3);
+  assert.equal(got2.snapshot.length, 0);
+  const upTo = got2.event[got2.event.length - 1].pos;
+  await until(() => wgot.event.some((e) => e.pos >= upTo));
+  const expected = wgot.event.filter((e) => e.pos > last.pos && e.pos <= upTo).map((e) => e.id);
+  assert.deepEqual(got2.event.map((e) => e.id), expected);
+  witness.disconnect();
+  again.disconnect();
+});
+
+test('a wrong token gets CONNECT_ERROR', async () => {
+  const s = connect({ auth: { token: 'wrong' } });
+  const [err] = await once(s, 'connect_error');
+  assert.match(err.message, /Not authorized/);
+  s.close();
+});
+
+test('an unknown namespace gets CONNECT_ERROR', async () => {
+  const s = io(`${flux.url}/admin`, { transports: ['websocket'], reconnection: false,
+    auth: { token: 's3cret' } });
+  const [err] = await once(s, 'connect_error');
+  assert.match(err.message, /Invalid namespace/);
+  s.close();
+});
+
+test('server-side disconnect reaches the client (shutdown of a second server)', async () => {
+  const other = await startFlux([]);
+  const s = io(other.url, { transports: ['websocket'], reconnection: false });
+  await once(s, 'connect');
+  const closed = once(s, 'disconnect');
+  await other.stop();
+  const [reason] = await closed;
+  assert.ok(['transport close', 'io server disconnect'].includes(reason), reason);
+});
+
+test('the server pings and the client answers: the connection outlives several ping intervals', async () => {
+  const other = await startFlux(['--session.ping-interval-ms=200', '--session.ping-timeout-ms=300']);
+  try {
+    const s = io(other.url, { transports: ['websocket'], reconnection: false });
+    await once(s, 'connect');
+    let pings = 0;
+    s.io.engine.on('ping', () => pings++);
+    await sleep(1200);
+    assert.ok(pings >= 3, `${pings} pings`);
+    assert.ok(s.connected);
+    s.disconnect();
+  } finally { await other.stop(); }
+});
+
+test('a client that stops answering pings is closed', async () => {
+  const other = await startFlux(['--session.ping-interval-ms=200', '--session.ping-timeout-ms=200']);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${other.port}/socket.io/?EIO=4&transport=websocket`);
+    const msgs = [];
+    ws.on('message', (m) => msgs.push(m.toString()));
+    await once(ws, 'open');
+    ws.send('40');
+    const t0 = Date.now();
+    await once(ws, 'close');
+    const elapsed = Date.now() - t0;
+    assert.ok(msgs[0].startsWith('0{'), 'open packet first');
+    assert.ok(msgs.includes('2'), 'was pinged');
+    assert.ok(elapsed >= 300 && elapsed < 5000, `closed after ${elapsed} ms`);
+  } finally { await other.stop(); }
+});
+
+test('malformed packets close only that connection', async () => {
+  const good = connect();
+  await once(good, 'connect');
+  const ggot = collect(good);
+  await good.timeout(5000).emitWithAck('subscribe', { room: 'crypto.ticker' });
+  for (const bad of ['9', '42not-json', '42{"a":1}', '4', '42["subscribe"]x', '451-["x",{}]']) {
+    const ws = new WebSocket(`ws://127.0.0.1:${flux.port}/socket.io/?EIO=4&transport=websocket`);
+    await once(ws, 'open');
+    ws.send('40{"token":"s3cret"}');
+    await sleep(50);
+    ws.send(bad);
+    const [code] = await once(ws, 'close');
+    assert.equal(code, 1002, `closed with protocol error for ${bad}`);
+  }
+  // An event before CONNECT is refused too.
+  const ws = new WebSocket(`ws://127.0.0.1:${flux.port}/socket.io/?EIO=4&transport=websocket`);
+  await once(ws, 'open');
+  ws.send('42["ping"]');
+  const [code] = await once(ws, 'close');
+  assert.equal(code, 1002);
+  const n = ggot.event.length;
+  await until(() => ggot.event.length > n);
+  good.disconnect();
+});
+
+test('HTTP long-polling is refused with a clear 400', async () => {
+  const res = await fetch(`${flux.url}/socket.io/?EIO=4&transport=polling`);
+  assert.equal(res.status, 400);
+  const body = await res.json();
+  assert.match(body.message, /only the websocket transport/);
+  const v3 = await fetch(`${flux.url}/socket.io/?EIO=3&transport=websocket`);
+  assert.equal(v3.status, 400);
+});
+
+test('the native endpoint requires the token when one is configured', async () => {
+  const denied = new WebSocket(`ws://127.0.0.1:${flux.port}/ws`);
+  const [err] = await once(denied, 'error');
+  assert.match(String(err.message), /401/);
+  const ok = new WebSocket(`ws://127.0.0.1:${flux.port}/ws?token=s3cret`);
+  await once(ok, 'open');
+  ok.close();
+});
