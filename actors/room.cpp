@@ -1,5 +1,7 @@
 #include "actors/room.hpp"
 
+#include <algorithm>
+
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
 
@@ -27,7 +29,11 @@ caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
         return;
       ++st.window_events;
       auto now = now_ms();
+      st.freshness_last_ms = now - e.ts;
+      st.freshness_max_ms = std::max(st.freshness_max_ms, st.freshness_last_ms);
       if (now - st.window_start_ms >= 5000) {
+        st.freshness_window_max_ms = st.freshness_max_ms;
+        st.freshness_max_ms = 0;
         st.rate = static_cast<double>(st.window_events) * 1000.0
                   / static_cast<double>(now - st.window_start_ms);
         st.window_start_ms = now;
@@ -78,6 +84,9 @@ caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
       w.kv("history", static_cast<uint64_t>(core.ring_size()));
       w.kv("frames_out", st.frames_out);
       w.kv("rate", st.rate);
+      w.kv("freshness_last_ms", st.freshness_last_ms);
+      w.kv("freshness_max_ms",
+           std::max(st.freshness_max_ms, st.freshness_window_max_ms));
       w.kv("stale", core.stale());
       w.end_object();
       return w.take();

@@ -33,6 +33,10 @@ struct room_state {
   int64_t window_start_ms = 0;
   uint64_t window_events = 0;
   double rate = 0;
+  // Freshness: source time (event ts) to fan-out, in ms.
+  int64_t freshness_last_ms = 0;
+  int64_t freshness_max_ms = 0;        // over the current window
+  int64_t freshness_window_max_ms = 0; // over the last completed window
 };
 
 caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,

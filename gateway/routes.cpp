@@ -1,6 +1,9 @@
 #include "gateway/routes.hpp"
 
+#include <cctype>
 #include <filesystem>
+#include <map>
+#include <vector>
 #include <fstream>
 #include <sstream>
 
@@ -63,6 +66,111 @@ void stats(const std::shared_ptr<context>& ctx, const request& req,
         [proto, respond](caf::error& err) mutable {
           proto.result(http::status::service_unavailable);
           proto.body() = "{\"error\":\"" + to_string(err) + "\"}";
+          proto.prepare_payload();
+          respond(std::move(proto));
+        });
+  });
+}
+
+// Prometheus text: every numeric field of every actor's status as a gauge
+// named flux_<kind>_<field>, labelled by actor name. Sessions are many, so
+// they are summed into one series per field instead of one per client.
+std::string prometheus(const std::string& status, const context& ctx) {
+  rapidjson::Document doc;
+  doc.Parse(status.c_str());
+  std::ostringstream out;
+  auto metric_name = [](std::string kind, const std::string& field) {
+    std::string n = "flux_" + kind + "_" + field;
+    for (auto& c : n)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+        c = '_';
+    return n;
+  };
+  auto label = [](const std::string& v) {
+    std::string o;
+    for (char c : v) {
+      if (c == '\\' || c == '"')
+        o += '\\';
+      if (c == '\n') {
+        o += "\\n";
+        continue;
+      }
+      o += c;
+    }
+    return o;
+  };
+  std::map<std::string, std::vector<std::string>> series;
+  std::map<std::string, double> session_sums;
+  uint64_t sessions = 0;
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("actors")
+      && doc["actors"].IsArray()) {
+    for (auto& a : doc["actors"].GetArray()) {
+      if (!a.IsObject() || !a.HasMember("kind") || !a["kind"].IsString())
+        continue;
+      std::string kind = a["kind"].GetString();
+      std::string name = a.HasMember("name") && a["name"].IsString()
+                           ? a["name"].GetString()
+                           : "";
+      if (kind == "session")
+        ++sessions;
+      for (auto& m : a.GetObject()) {
+        if (!m.value.IsNumber() && !m.value.IsBool())
+          continue;
+        std::string field = m.name.GetString();
+        if (field == "id")
+          continue;
+        double v = m.value.IsBool() ? (m.value.GetBool() ? 1 : 0)
+                                    : m.value.GetDouble();
+        if (kind == "session") {
+          session_sums[field] += v;
+          continue;
+        }
+        std::ostringstream line;
+        line << metric_name(kind, field) << "{name=\"" << label(name)
+             << "\"} " << v << "\n";
+        series[metric_name(kind, field)].push_back(line.str());
+      }
+    }
+  }
+  for (auto& [name, lines] : series) {
+    out << "# TYPE " << name << " gauge\n";
+    for (auto& l : lines)
+      out << l;
+  }
+  out << "# TYPE flux_sessions gauge\nflux_sessions " << sessions << "\n";
+  for (auto& [field, v] : session_sums)
+    out << "# TYPE " << metric_name("sessions", field) << " gauge\n"
+        << metric_name("sessions", field) << " " << v << "\n";
+  out << "# TYPE flux_process_rss_bytes gauge\nflux_process_rss_bytes "
+      << resident_bytes() << "\n";
+  out << "# TYPE flux_process_uptime_seconds gauge\nflux_process_uptime_seconds "
+      << (now_ms() - process_start_ms()) / 1000 << "\n";
+  out << "# TYPE flux_gateway_connections gauge\nflux_gateway_connections "
+      << ctx.websockets.load() << "\n";
+  out << "# TYPE flux_gateway_accepted_total counter\n"
+         "flux_gateway_accepted_total "
+      << ctx.accepted.load() << "\n";
+  out << "# TYPE flux_gateway_rejected_total counter\n"
+         "flux_gateway_rejected_total "
+      << ctx.rejected.load() << "\n";
+  return out.str();
+}
+
+void metrics(const std::shared_ptr<context>& ctx, const request& req,
+             responder respond) {
+  auto proto = make_response(req, http::status::ok, "",
+                             "text/plain; version=0.0.4");
+  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
+    self->request(ctx->node, std::chrono::seconds{5}, atom::status_v)
+      .then(
+        [ctx, proto, respond](const std::string& status) mutable {
+          proto.body() = prometheus(status, *ctx);
+          proto.prepare_payload();
+          respond(std::move(proto));
+        },
+        [proto, respond](caf::error& err) mutable {
+          proto.result(http::status::service_unavailable);
+          proto.body() = "# node did not answer: " + to_string(err) + "\n";
           proto.prepare_payload();
           respond(std::move(proto));
         });
@@ -169,6 +277,8 @@ void route(const std::shared_ptr<context>& ctx, const request& req,
     readyz(ctx, req, std::move(respond));
   } else if (target == "/stats") {
     stats(ctx, req, std::move(respond));
+  } else if (target == "/metrics") {
+    metrics(ctx, req, std::move(respond));
   } else {
     static_file(ctx, req, respond);
   }
