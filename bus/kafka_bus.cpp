@@ -1,0 +1,231 @@
+#include "bus/kafka_bus.hpp"
+
+#include "bus/kafka_consumer.hpp"
+#include "bus/kafka_producer.hpp"
+#include "core/logger.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux::bus {
+
+bool parse_node_role(const std::string& text, node_role& out) {
+  if (text == "all") out = node_role::all;
+  else if (text == "pollers") out = node_role::pollers;
+  else if (text == "gateway") out = node_role::gateway;
+  else return false;
+  return true;
+}
+
+const char* to_string(node_role r) {
+  switch (r) {
+    case node_role::all: return "all";
+    case node_role::pollers: return "pollers";
+    case node_role::gateway: return "gateway";
+  }
+  return "all";
+}
+
+namespace {
+
+using self_ptr = caf::stateful_actor<kafka_bus_state>*;
+
+// One readiness for the node, from the clients' own.
+void report(self_ptr self) {
+  auto& st = self->state;
+  bool ok = true;
+  std::string reason;
+  for (auto& [component, h] : st.health) {
+    if (h.first)
+      continue;
+    ok = false;
+    if (reason.find(h.second) != std::string::npos)
+      continue;
+    if (!reason.empty())
+      reason += "; ";
+    reason += h.second;
+  }
+  if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
+    return;
+  if (st.reported && ok != st.reported_ok)
+    log::write(ok ? log::level::info : log::level::warn, "kafka",
+               ok ? "kafka ready again" : "kafka not ready",
+               {{"reason", ok ? std::string{"-"} : reason}});
+  st.reported = true;
+  st.reported_ok = ok;
+  st.reported_reason = reason;
+  if (st.node)
+    self->send(st.node, atom::ready_v, std::string{"kafka"}, ok, reason);
+}
+
+void forward_subscription(self_ptr self) {
+  auto& st = self->state;
+  if (!st.consumer || !st.subscriber)
+    return;
+  self->request(st.consumer, std::chrono::seconds{30}, atom::subscribe_v,
+                st.sub_topic, st.sub_group, st.subscriber)
+    .then([](int32_t) {},
+          [](caf::error& err) {
+            log::error("kafka", "the consumer refused the subscription",
+                       {{"error", to_string(err)}});
+          });
+}
+
+} // namespace
+
+caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
+                        caf::actor node) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.node = std::move(node);
+  st.waiting = bounded_buffer<event>{st.opts.kafka.buffer_events};
+  if (produces(st.opts.role))
+    st.health["producer"] = {false, "kafka: producer starting"};
+  if (consumes(st.opts.role))
+    st.health["consumer"] = {false, "kafka: consumer starting"};
+  report(self);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    auto why = to_string(msg.reason);
+    if (st.producer && st.producer.address() == msg.source) {
+      st.producer = caf::actor{};
+      st.health["producer"] = {false, "kafka: producer restarting (" + why
+                                        + ")"};
+      report(self);
+    } else if (st.consumer && st.consumer.address() == msg.source) {
+      st.consumer = caf::actor{};
+      st.health["consumer"] = {false, "kafka: consumer restarting (" + why
+                                        + ")"};
+      report(self);
+    } else if (st.subscriber && st.subscriber.address() == msg.source) {
+      st.subscriber = caf::actor{};
+    }
+  });
+  return {
+    [self](atom::join, const caf::actor& child, const std::string& kind,
+           const std::string&, int64_t) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      self->monitor(child);
+      if (kind == "kafka_producer") {
+        st.producer = child;
+        ++st.producer_attachments;
+        // What arrived while it was being (re)started, in order.
+        while (!st.waiting.empty()) {
+          self->send(st.producer, atom::publish_v,
+                     std::move(st.waiting.front()));
+          st.waiting.pop_front();
+        }
+      } else if (kind == "kafka_consumer") {
+        st.consumer = child;
+        ++st.consumer_attachments;
+        forward_subscription(self);
+      }
+    },
+    [self](atom::ready, const std::string& component, bool ok,
+           const std::string& reason) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      st.health[component] = {ok, reason};
+      report(self);
+    },
+    [self](atom::publish, event& e) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (!produces(st.opts.role)) {
+        if (st.rejected++ == 0)
+          log::warn("kafka", "publish ignored: this node's role is gateway "
+                             "(it does not produce)",
+                    {{"room", e.room}});
+        return;
+      }
+      ++st.published;
+      if (st.producer) {
+        self->send(st.producer, atom::publish_v, std::move(e));
+        return;
+      }
+      if (st.waiting.push(std::move(e)) > 0 && st.waiting.dropped() == 1)
+        log::warn("kafka", "producer is restarting and the bus buffer is "
+                           "full; dropping the oldest snapshot events first");
+    },
+    [self](atom::subscribe, const std::string& topic, const std::string& group,
+           const caf::actor& subscriber) -> caf::result<int32_t> {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (!consumes(st.opts.role)) {
+        log::info("kafka", "not consuming: this node's role is pollers",
+                  {{"topic", topic}});
+        return int32_t{0};
+      }
+      if (topic != st.opts.kafka.topic)
+        return caf::make_error(caf::sec::invalid_argument,
+                               "unknown topic " + topic);
+      st.sub_topic = topic;
+      st.sub_group = group;
+      st.subscriber = subscriber;
+      self->monitor(subscriber);
+      forward_subscription(self);
+      return st.opts.kafka.partitions;
+    },
+    [self](atom::commit, const std::string& topic, const std::string& group,
+           int32_t partition, int64_t next_offset) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (!st.consumer)
+        return; // the restarted consumer starts from the committed offsets
+      ++st.forwarded_commits;
+      self->send(st.consumer, atom::commit_v, topic, group, partition,
+                 next_offset);
+    },
+    [self](atom::status) -> std::string {
+      auto& st = self->state;
+      ++st.counters.handled;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "bus", "kafka", st.counters);
+      w.kv("role", to_string(st.opts.role));
+      w.kv("brokers", st.opts.kafka.brokers);
+      w.kv("topic", st.opts.kafka.topic);
+      w.kv("group", st.opts.kafka.group);
+      w.kv("ready", st.reported_ok);
+      if (!st.reported_ok)
+        w.kv("reason", st.reported_reason);
+      w.kv("producer_attached", static_cast<bool>(st.producer));
+      w.kv("consumer_attached", static_cast<bool>(st.consumer));
+      w.kv("producer_starts", st.producer_attachments);
+      w.kv("consumer_starts", st.consumer_attachments);
+      w.kv("published", st.published);
+      w.kv("rejected", st.rejected);
+      w.kv("waiting", static_cast<uint64_t>(st.waiting.size()));
+      w.kv("waiting_dropped", st.waiting.dropped());
+      w.kv("forwarded_commits", st.forwarded_commits);
+      w.end_object();
+      return w.take();
+    },
+  };
+}
+
+std::vector<child_spec> kafka_children(const kafka_bus_options& opts,
+                                       caf::actor bus) {
+  std::vector<child_spec> out;
+  auto k = opts.kafka;
+  if (produces(opts.role))
+    out.push_back({"kafka.producer", "kafka_producer",
+                   [k, bus](caf::event_based_actor* sup) {
+                     auto h = sup->spawn<caf::detached>(kafka_producer, k, bus);
+                     sup->send(bus, atom::join_v, h,
+                               std::string{"kafka_producer"},
+                               std::string{"producer"}, int64_t{0});
+                     return caf::actor{h};
+                   }});
+  if (consumes(opts.role))
+    out.push_back({"kafka.consumer", "kafka_consumer",
+                   [k, bus](caf::event_based_actor* sup) {
+                     auto h = sup->spawn<caf::detached>(kafka_consumer, k, bus);
+                     sup->send(bus, atom::join_v, h,
+                               std::string{"kafka_consumer"},
+                               std::string{"consumer"}, int64_t{0});
+                     return caf::actor{h};
+                   }});
+  return out;
+}
+
+} // namespace flux::bus

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/supervisor.hpp"
+#include "bus/kafka_buffer.hpp"
+#include "bus/kafka_config.hpp"
+#include "core/actor_stats.hpp"
+
+// The Kafka event bus as the rest of Flux sees it: one stable actor with
+// the embedded bus's contract (bus/embedded_bus.hpp) in front of the
+// supervised producer and consumer actors, whose handles change when they
+// are restarted.
+//
+//   (publish_atom, event)               -> the producer (buffered while it is
+//                                          being restarted)
+//   (subscribe_atom, topic, group, consumer) -> int32 partitions; the
+//                                          consumer delivers to `consumer`
+//   (commit_atom, topic, group, partition, next_offset) -> the consumer
+//   (status_atom) -> std::string JSON
+//
+// Children announce themselves with (join_atom, actor, kind, name, restarts)
+// (sent by the start functions of kafka_children()), and report readiness
+// with (ready_atom, "producer"|"consumer", ok, reason). The bus turns these
+// into one (ready_atom, "kafka", ok, reason) for the node: /readyz says 503
+// with e.g. "kafka: broker down: ..." while the broker is away, and ready
+// again when both clients are back.
+namespace flux::bus {
+
+enum class node_role { all, pollers, gateway };
+
+bool parse_node_role(const std::string& text, node_role& out);
+const char* to_string(node_role r);
+
+inline bool produces(node_role r) { return r != node_role::gateway; }
+inline bool consumes(node_role r) { return r != node_role::pollers; }
+
+struct kafka_bus_options {
+  kafka_options kafka;
+  node_role role = node_role::all;
+};
+
+struct kafka_bus_state {
+  static inline const char* name = "kafka_bus";
+  kafka_bus_options opts;
+  caf::actor node;
+  caf::actor producer;
+  caf::actor consumer;
+  // The subscription, replayed to a restarted consumer.
+  std::string sub_topic;
+  std::string sub_group;
+  caf::actor subscriber;
+  // Events published while no producer is attached (it is restarting).
+  bounded_buffer<event> waiting;
+  // Readiness per client: component -> (ok, reason).
+  std::map<std::string, std::pair<bool, std::string>> health;
+  bool reported = false;
+  bool reported_ok = false;
+  std::string reported_reason;
+  actor_counters counters;
+  uint64_t published = 0;
+  uint64_t rejected = 0; // publishes in the gateway role
+  uint64_t forwarded_commits = 0;
+  uint64_t producer_attachments = 0;
+  uint64_t consumer_attachments = 0;
+};
+
+caf::behavior kafka_bus(caf::stateful_actor<kafka_bus_state>* self,
+                        kafka_bus_options opts, caf::actor node);
+
+// The supervisor's children for a role: a detached producer and/or
+// consumer, each announcing itself to `bus` when (re)started.
+std::vector<child_spec> kafka_children(const kafka_bus_options& opts,
+                                       caf::actor bus);
+
+} // namespace flux::bus

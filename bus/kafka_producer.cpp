@@ -1,0 +1,249 @@
+#include "bus/kafka_producer.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/logger.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux::bus {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<kafka_producer_state>*;
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* st = static_cast<kafka_producer_state*>(
+    static_cast<kafka_client_state*>(opaque));
+  auto now = now_ms();
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++st->delivered;
+    st->last_delivery_ms = now;
+    if (!st->stopping && st->health.mark_up(now) && st->health.outages > 0)
+      log::info("kafka", "broker reachable again",
+                {{"client", st->who}, {"brokers", st->opts.brokers},
+                 {"outage_ms", std::to_string(st->health.last_outage_ms)}});
+    return;
+  }
+  ++st->delivery_failures;
+  std::string why = std::string{rd_kafka_err2name(m->err)} + ": "
+                    + rd_kafka_err2str(m->err);
+  if (why != st->last_delivery_error || st->delivery_failures == 1
+      || st->delivery_failures % 1000 == 0)
+    log::warn("kafka", "delivery failed",
+              {{"topic", st->opts.topic}, {"error", why},
+               {"failures", std::to_string(st->delivery_failures)}});
+  st->last_delivery_error = std::move(why);
+}
+
+// Sends a readiness change to the bus actor.
+void report(self_ptr self) {
+  auto& st = self->state;
+  if (!st.admin)
+    return;
+  auto [ok, reason] = client_readiness(st, *st.admin);
+  if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
+    return;
+  st.reported = true;
+  st.reported_ok = ok;
+  st.reported_reason = reason;
+  self->send(st.bus, atom::ready_v, std::string{"producer"}, ok, reason);
+}
+
+// Hands buffered events to librdkafka while it has room.
+void pump(kafka_producer_state& st) {
+  if (!st.rk || !st.admin || !st.admin->ready())
+    return;
+  // Only now: a topic handle makes librdkafka ask for the topic's metadata.
+  if (!st.rkt)
+    st.rkt = rd_kafka_topic_new(st.rk, st.opts.topic.c_str(), nullptr);
+  while (!st.buffer.empty()
+         && static_cast<size_t>(rd_kafka_outq_len(st.rk)) < st.opts.max_in_flight) {
+    auto& r = st.buffer.front();
+    auto err = rd_kafka_producev(
+      st.rk, RD_KAFKA_V_RKT(st.rkt),
+      RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+      RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      break;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++st.produce_errors;
+      log::warn("kafka", "event refused by the producer; dropped",
+                {{"room", r.key}, {"error", rd_kafka_err2str(err)},
+                 {"bytes", std::to_string(r.value.size())}});
+    } else {
+      ++st.produced;
+    }
+    st.buffer.pop_front();
+  }
+}
+
+// One round of housekeeping: delivery reports, callbacks, topic creation,
+// moving buffered events on, readiness.
+void service(self_ptr self) {
+  auto& st = self->state;
+  rd_kafka_poll(st.rk, 0);
+  st.admin->poll(now_ms());
+  pump(st);
+  report(self);
+  if (st.fatal)
+    self->quit(caf::make_error(caf::sec::runtime_error,
+                               "kafka producer: " + st.fatal_reason));
+}
+
+} // namespace
+
+kafka_producer_state::~kafka_producer_state() {
+  shut_down();
+}
+
+void kafka_producer_state::shut_down() {
+  if (!rk)
+    return;
+  stopping = true;
+  // Give librdkafka what is still buffered and a moment to deliver it.
+  if (admin && admin->ready() && !fatal) {
+    auto cap = opts.max_in_flight;
+    opts.max_in_flight = static_cast<size_t>(-1);
+    pump(*this);
+    opts.max_in_flight = cap;
+  }
+  rd_kafka_flush(rk, health.ok() ? 3000 : 200);
+  auto undelivered = static_cast<size_t>(rd_kafka_outq_len(rk))
+                     + buffer.size();
+  if (undelivered > 0)
+    log::warn("kafka", "producer stopping with undelivered events",
+              {{"undelivered", std::to_string(undelivered)},
+               {"broker", health.name()}});
+  rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk, 0);
+  admin.reset(); // its queue must go before the handle
+  if (rkt)
+    rd_kafka_topic_destroy(rkt);
+  rkt = nullptr;
+  rd_kafka_destroy(rk);
+  rk = nullptr;
+}
+
+caf::behavior kafka_producer(self_ptr self, kafka_options opts,
+                             caf::actor bus) {
+  auto& st = self->state;
+  st.who = "producer";
+  st.opts = std::move(opts);
+  st.bus = std::move(bus);
+  st.buffer = produce_buffer{st.opts.buffer_events};
+  st.health.since_ms = now_ms();
+  std::string err;
+  auto* conf = make_kafka_conf(
+    st.opts, "-producer",
+    {{"enable.idempotence", "true"},
+     // Never give up on a message by time: while the broker is away,
+     // librdkafka holds at most max_in_flight of them, the rest wait in
+     // our buffer (which drops the oldest snapshots first when full).
+     {"message.timeout.ms", "0"},
+     {"linger.ms", "5"},
+     // Kafka's default partitioner (murmur2), so Java producers and Flux
+     // put a room on the same partition.
+     {"partitioner", "murmur2_random"},
+     {"statistics.interval.ms", "1000"},
+     {"reconnect.backoff.ms", "100"},
+     {"reconnect.backoff.max.ms", "1000"},
+     {"topic.metadata.refresh.interval.ms", "10000"},
+     // The topic is created by us, with the configured partitions; a
+     // metadata request must not create it with the broker's defaults.
+     {"allow.auto.create.topics", "false"}},
+    err);
+  char errstr[512];
+  if (conf) {
+    install_client_callbacks(conf, &st);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    st.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!st.rk) {
+      err = errstr;
+      rd_kafka_conf_destroy(conf);
+    }
+  }
+  if (!st.rk) {
+    log::error("kafka", "cannot create the producer", {{"error", err}});
+    self->quit(caf::make_error(caf::sec::invalid_argument,
+                               "kafka producer: " + err));
+    return {};
+  }
+  st.admin = std::make_unique<topic_creator>();
+  st.admin->start(st.rk, st.opts, now_ms());
+  log::info("kafka", "producer started",
+            {{"brokers", st.opts.brokers}, {"topic", st.opts.topic},
+             {"client_id", st.opts.client_id + "-producer"}});
+  report(self);
+  self->send(self, atom::tick_v);
+  return {
+    [self](atom::publish, event& e) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      ++st.received;
+      pending_record r;
+      r.key = e.room;
+      r.value = encode_event(e);
+      r.kind = e.kind;
+      if (st.buffer.push(std::move(r)) > 0) {
+        auto dropped = st.buffer.dropped_snapshots() + st.buffer.dropped_other();
+        if (st.dropped_logged == 0 || dropped >= st.dropped_logged * 2) {
+          st.dropped_logged = dropped;
+          log::warn("kafka", "producer buffer full; dropping the oldest "
+                             "snapshot events first",
+                    {{"capacity", std::to_string(st.buffer.capacity())},
+                     {"dropped_snapshots",
+                      std::to_string(st.buffer.dropped_snapshots())},
+                     {"dropped_other",
+                      std::to_string(st.buffer.dropped_other())},
+                     {"broker", st.health.name()}});
+        }
+      }
+      pump(st);
+    },
+    [self](atom::tick) {
+      service(self);
+      self->delayed_send(self, self->state.opts.poll_interval, atom::tick_v);
+    },
+    [self](atom::status) -> std::string {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto outq = st.rk ? rd_kafka_outq_len(st.rk) : 0;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "kafka_producer", "producer", st.counters);
+      w.kv("topic", st.opts.topic);
+      w.kv("topic_state", st.admin ? st.admin->outcome() : std::string{});
+      w.kv("partitions", st.admin ? st.admin->partitions() : -1);
+      auto [ok, reason] = client_readiness(st, *st.admin);
+      w.kv("ready", ok);
+      if (!ok)
+        w.kv("not_ready_reason", reason);
+      write_broker_status(w, st);
+      w.kv("queue_depth", static_cast<uint64_t>(st.buffer.size())
+                            + static_cast<uint64_t>(outq));
+      w.kv("buffered", static_cast<uint64_t>(st.buffer.size()));
+      w.kv("buffered_bytes", static_cast<uint64_t>(st.buffer.bytes()));
+      w.kv("buffer_capacity", static_cast<uint64_t>(st.buffer.capacity()));
+      w.kv("in_flight", static_cast<int64_t>(outq));
+      w.kv("received", st.received);
+      w.kv("produced", st.produced);
+      w.kv("delivered", st.delivered);
+      w.kv("delivery_failures", st.delivery_failures);
+      if (!st.last_delivery_error.empty())
+        w.kv("last_delivery_error", st.last_delivery_error);
+      w.kv("produce_errors", st.produce_errors);
+      w.kv("dropped", st.buffer.dropped_snapshots() + st.buffer.dropped_other());
+      w.kv("dropped_snapshots", st.buffer.dropped_snapshots());
+      w.kv("dropped_other", st.buffer.dropped_other());
+      w.kv("last_delivery_ms", st.last_delivery_ms);
+      w.end_object();
+      return w.take();
+    },
+  };
+}
+
+} // namespace flux::bus

@@ -1,0 +1,177 @@
+// Flux on a real Kafka broker: pollers and gateway as two processes, outside
+// producers, malformed and duplicate records, topic creation errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startFlux, FLUX_BIN } from './lib/flux.mjs';
+import {
+  startBroker, Producer, Client, record, fetchRecords, topicOffsets, until,
+  actorsOf, readyz, subscribeWhenExists, eventsOf,
+} from './lib/kafka.mjs';
+
+const run = `${process.pid}-${Date.now()}`;
+let broker;
+const procs = [];
+
+async function flux(args) {
+  const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=${broker.bootstrap}`,
+    '--log.format=json', ...args], { timeoutMs: 20000 });
+  procs.push(f);
+  return f;
+}
+
+before(async () => { broker = await startBroker('main'); });
+after(async () => {
+  for (const p of procs) await p.stop().catch(() => {});
+  if (broker) await broker.destroy();
+});
+
+test('pollers -> Kafka -> gateway -> WebSocket, in order, positions are offsets', async () => {
+  const topic = `flux.rt.${run}`;
+  const group = `gw-rt-${run}`;
+  const common = [`--bus.topic=${topic}`, `--bus.group=${group}`, '--bus.partitions=3'];
+  const pollers = await flux([...common, '--node.role=pollers',
+    '--domains.crypto-ticker-interval-ms=100']);
+  const gateway = await flux([...common, '--node.role=gateway']);
+  await until(async () => (await readyz(gateway.url)).status === 200,
+    { what: 'gateway ready', timeoutMs: 30000 });
+  await until(async () => (await readyz(pollers.url)).status === 200,
+    { what: 'pollers ready', timeoutMs: 30000 });
+
+  // Roles: the gateway runs no pollers and does not produce; the pollers
+  // node does not consume.
+  assert.equal((await actorsOf(gateway.url, 'poller')).length, 0);
+  assert.equal((await actorsOf(gateway.url, 'kafka_producer')).length, 0);
+  assert.equal((await actorsOf(pollers.url, 'kafka_consumer')).length, 0);
+  assert.ok((await actorsOf(pollers.url, 'poller')).length > 0);
+
+  const c = await Client.connect(gateway.wsUrl);
+  c.send({ op: 'subscribe', room: 'crypto.ticker', id: 1 });
+  await c.waitFor((f) => f.type === 'subscribed' && f.id === 1);
+  const events = await c.waitForCount((f) => f.type === 'event' && f.room === 'crypto.ticker',
+    20, { timeoutMs: 30000 });
+  const epoch = events[0].epoch;
+  assert.match(epoch, /^k[0-9a-f]{8}-\d+$/, 'epoch from cluster, topic and partition');
+  for (let i = 1; i < events.length; i += 1) {
+    assert.equal(events[i].epoch, epoch);
+    assert.ok(events[i].pos > events[i - 1].pos, 'positions increase');
+  }
+  // A position is the record's offset in the room's partition.
+  const partition = Number(epoch.split('-')[1]);
+  for (const e of [events[0], events[events.length - 1]]) {
+    const [rec] = await fetchRecords(broker.bootstrap, topic, partition, e.pos, 1);
+    assert.equal(rec.offset, e.pos);
+    assert.equal(rec.key, 'crypto.ticker', 'keyed by room');
+    assert.equal(JSON.parse(rec.value).id, e.id);
+  }
+  // The topic was created with the configured partitions.
+  const offsets = await topicOffsets(broker.bootstrap, topic);
+  assert.equal(offsets.length, 3);
+
+  // /stats: the producer counts deliveries; the consumer shows its
+  // partitions with committed offsets and lag.
+  const [producer] = await actorsOf(pollers.url, 'kafka_producer');
+  assert.ok(producer.delivered > 0);
+  assert.equal(producer.delivery_failures, 0);
+  assert.equal(producer.broker_state, 'up');
+  assert.ok('queue_depth' in producer);
+  const consumer = await until(async () => {
+    const [s] = await actorsOf(gateway.url, 'kafka_consumer');
+    const p = s.partitions.find((x) => x.partition === partition);
+    return p && p.committed_offset > 0 ? s : null;
+  }, { what: 'a committed offset on /stats', timeoutMs: 15000 });
+  assert.equal(consumer.broker_state, 'up');
+  assert.equal(consumer.group, group);
+  const p = consumer.partitions.find((x) => x.partition === partition);
+  assert.equal(p.epoch, epoch);
+  assert.ok(p.lag >= 0 && p.high_watermark >= p.committed_offset);
+  const [bus] = await actorsOf(gateway.url, 'bus');
+  assert.equal(bus.name, 'kafka');
+  assert.equal(bus.role, 'gateway');
+  c.close();
+  await pollers.stop();
+  await gateway.stop();
+});
+
+test('outside producer: records reach clients; malformed ones are skipped and counted; a duplicate reaches the client once', async () => {
+  const topic = `flux.ext.${run}`;
+  const gateway = await flux([`--bus.topic=${topic}`, `--bus.group=gw-ext-${run}`,
+    '--bus.partitions=2', '--node.role=gateway']);
+  await until(async () => (await readyz(gateway.url)).status === 200,
+    { what: 'gateway ready', timeoutMs: 30000 });
+  const room = 'ext.orders';
+  const producer = new Producer(broker.bootstrap, topic);
+  try {
+    const ev = (n) => record({ id: `ext-${run}-${n}`, room, data: { n } });
+    producer.send(room, ev(1));
+    await producer.waitReports(1);
+    const c = await Client.connect(gateway.wsUrl);
+    await subscribeWhenExists(c, room);
+    const snap = await c.waitFor((f) => f.type === 'snapshot' && f.room === room);
+    assert.deepEqual(snap.data, { n: { n: 1 } });
+    const [before] = await actorsOf(gateway.url, 'room_directory');
+
+    producer.send(room, 'this is not JSON');
+    producer.send(room, JSON.stringify({ room, ts: 1, data: {} })); // no id
+    producer.send(room, ev(2));
+    producer.send(room, ev(2)); // the same record again (same id)
+    producer.send(room, ev(3));
+    const reports = await producer.waitReports(6);
+    assert.equal(producer.failed.length, 0);
+    const offsets = reports.slice(1).map((r) => r.offset);
+
+    await c.waitFor((f) => f.type === 'event' && f.room === room && f.data.n === 3,
+      { timeoutMs: 20000 });
+    await sleep(500); // room for a late duplicate to show up (it must not)
+    const got = eventsOf(c, room).map((f) => f.data.n);
+    assert.deepEqual(got, [2, 3], 'each event once, in order, malformed skipped');
+    const e2 = eventsOf(c, room)[0];
+    assert.equal(e2.pos, offsets[2], 'position is the offset of the first copy');
+
+    const [dir] = await actorsOf(gateway.url, 'room_directory');
+    assert.equal(dir.malformed - before.malformed, 2, 'malformed records counted');
+    // The partition did not stall: everything, malformed included, is
+    // committed.
+    const partition = reports[5].partition;
+    await until(async () => {
+      const o = await topicOffsets(broker.bootstrap, topic, `gw-ext-${run}`);
+      return o[partition].committed === o[partition].high;
+    }, { what: 'all records committed', timeoutMs: 15000 });
+    c.close();
+  } finally {
+    producer.kill();
+    await gateway.stop();
+  }
+});
+
+test('a topic the broker refuses to create is a clear not-ready reason', async () => {
+  // One broker cannot hold three replicas.
+  const f = await flux([`--bus.topic=flux.refused.${run}`, '--bus.replication-factor=3']);
+  const r = await until(async () => {
+    const x = await readyz(f.url);
+    return x.status === 503 && /cannot create topic/.test(x.body.problems.kafka ?? '') ? x : null;
+  }, { what: 'readyz with the refusal', timeoutMs: 30000 });
+  assert.match(r.body.problems.kafka, /flux\.refused.*INVALID_REPLICATION_FACTOR/);
+  assert.ok(f.logs.some((l) => l.includes('refused to create the event topic')));
+  // Snapshots are still served (rooms exist; nothing arrives).
+  const c = await Client.connect(f.wsUrl);
+  c.send({ op: 'subscribe', room: 'news.top', id: 1 });
+  await c.waitFor((x) => x.type === 'snapshot');
+  c.close();
+  await f.stop();
+});
+
+test('bad Kafka settings are rejected at start', () => {
+  const cases = [
+    [['--bus.kind=kafka', '--bus.kafka-properties=["no.such.property=1"]'], /bus\.kafka-properties: no\.such\.property/],
+    [['--bus.kind=kafka', '--bus.brokers='], /bus\.brokers/],
+    [['--node.role=gateway'], /needs bus\.kind=kafka/],
+    [['--bus.kind=zeromq'], /bus\.kind/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = spawnSync(FLUX_BIN, args, { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.status, 2, `${args} exits 2: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+});
