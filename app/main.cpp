@@ -19,6 +19,8 @@
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
 #include "domains/bench_source.hpp"
+#include "domains/live_sources.hpp"
+#include "domains/open_meteo.hpp"
 #include "domains/poller.hpp"
 #include "domains/simulated_sources.hpp"
 #include "gateway/server.hpp"
@@ -30,6 +32,7 @@ namespace {
 struct source_spec {
   std::shared_ptr<source> src;
   std::chrono::milliseconds interval;
+  double calls_per_min = 0; // upstream rate limit (0: none)
 };
 
 std::vector<source_spec> simulated_sources(const flux_config& cfg) {
@@ -40,8 +43,13 @@ std::vector<source_spec> simulated_sources(const flux_config& cfg) {
     std::vector<sim::city> chosen;
     for (auto& name : cfg.cities) {
       sim::city c{name, 0, 0, 14};
+      connectors::city parsed; // "Name:lat:lon" names a city anywhere
+      std::string why;
+      if (name.find(':') != std::string::npos
+          && connectors::parse_city(name, parsed, why))
+        c = sim::city{parsed.name, parsed.lat, parsed.lon, 14};
       for (auto& known : cities)
-        if (known.name == name)
+        if (known.name == c.name)
           c = known;
       chosen.push_back(c);
     }
@@ -144,7 +152,24 @@ int run(flux_config& cfg) {
                    std::string{"embedded"}, int64_t{0});
   }
 
-  auto sources = simulated_sources(cfg);
+  // Simulated sources (offline, the default) or the real connectors
+  // (domains.mode=live, docs/connectors.md) on their own Asio threads.
+  std::shared_ptr<httpc::client> http;
+  std::vector<source_spec> sources;
+  if (cfg.domains_mode == "live") {
+    try {
+      http = std::make_shared<httpc::client>(connectors::http_options(cfg));
+    } catch (std::exception& e) {
+      log::error("connectors", e.what());
+      std::cerr << "flux: " << e.what() << "\n";
+      caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    for (auto& l : connectors::make_live_sources(cfg, http))
+      sources.push_back({l.src, l.interval, l.calls_per_min});
+  } else {
+    sources = simulated_sources(cfg);
+  }
   if (cfg.bench_rate > 0) { // fixed-rate load for benchmarks (bench/)
     sim::bench_options b;
     b.rate = cfg.bench_rate;
@@ -157,6 +182,10 @@ int run(flux_config& cfg) {
   std::vector<child_spec> pollers;
   poller_options popts;
   popts.timeout = std::chrono::milliseconds{cfg.fetch_timeout_ms};
+  popts.max_backoff = std::chrono::milliseconds{cfg.max_backoff_ms};
+  popts.breaker.failure_threshold = cfg.breaker_failures;
+  popts.breaker.open_ms = cfg.breaker_open_ms;
+  popts.breaker.max_open_ms = std::max(cfg.breaker_open_ms, cfg.max_backoff_ms);
   for (auto& s : sources) {
     for (auto& room : s.src->rooms())
       rooms.push_back({room, room == "crypto.ticker" || sim::is_bench_room(room)
@@ -164,11 +193,32 @@ int run(flux_config& cfg) {
                                : room_class::snapshot});
     auto opts = popts;
     opts.interval = s.interval;
+    opts.max_fetches_per_min = s.calls_per_min;
     auto src = s.src;
     pollers.push_back({src->name(), "poller",
                        [src, bus_actor, opts](caf::event_based_actor* self) {
                          return self->spawn(poller, src, bus_actor, opts);
                        }});
+  }
+
+  if (cfg.domains_mode == "live") // rooms of sources left out (no key)
+    for (auto& room : connectors::live_rooms(cfg)) {
+      bool known = false;
+      for (auto& r : rooms)
+        known = known || r.name == room;
+      if (!known)
+        rooms.push_back({room, room == "crypto.ticker" ? room_class::stream
+                                                       : room_class::snapshot});
+    }
+  // Rooms open to webhook ingest (POST /ingest/{room}).
+  std::vector<gateway::ingest_room> ingest_rooms;
+  for (auto& spec : cfg.ingest_rooms) {
+    gateway::ingest_room r;
+    std::string why;
+    if (gateway::parse_ingest_room(spec, r, why)) { // validated before
+      ingest_rooms.push_back(r);
+      rooms.push_back({r.name, r.cls});
+    }
   }
 
   if (cfg.bench_rate <= 0) // idle bench rooms (no events), if asked for
@@ -198,7 +248,13 @@ int run(flux_config& cfg) {
   caf::anon_send(node_actor, atom::join_v, domains, std::string{"supervisor"},
                  std::string{"domains"}, int64_t{0});
 
-  gateway::server server{sys, gateway_options(cfg), node_actor, directory};
+  auto gw_opts = gateway_options(cfg);
+  gw_opts.ingest.token = cfg.ingest_token;
+  gw_opts.ingest.max_body_bytes = cfg.ingest_max_body_bytes;
+  gw_opts.ingest.max_events = cfg.ingest_max_events;
+  gw_opts.ingest.rooms = ingest_rooms;
+  gw_opts.ingest.bus = bus::produces(role) ? bus_actor : caf::actor{};
+  gateway::server server{sys, gw_opts, node_actor, directory};
   uint16_t port = 0;
   try {
     port = server.start();
@@ -233,6 +289,8 @@ int run(flux_config& cfg) {
   server.stop(std::chrono::milliseconds{2000});
   caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
+  if (http) // the connectors' I/O threads, before the actor system goes
+    http->stop();
   log::info("node", "stopped");
   return 0;
 }

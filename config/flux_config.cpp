@@ -6,6 +6,9 @@
 
 #include "bus/kafka_config.hpp"
 #include "core/logger.hpp"
+#include "domains/http_client.hpp"
+#include "domains/open_meteo.hpp"
+#include "gateway/ingest.hpp"
 
 namespace flux {
 
@@ -73,8 +76,58 @@ flux_config::flux_config() {
     .add(crypto_ticker_interval_ms, "crypto-ticker-interval-ms",
          "crypto ticker poll interval")
     .add(fetch_timeout_ms, "fetch-timeout-ms", "a fetch is abandoned after")
-    .add(cities, "cities", "weather cities (default: built-in list)")
-    .add(seed, "seed", "simulation seed (0: random)");
+    .add(cities, "cities",
+         "weather cities, \"Name\" (built-in) or \"Name:lat:lon\" "
+         "(default: built-in list)")
+    .add(seed, "seed", "simulation seed (0: random)")
+    .add(domains_mode, "mode",
+         "simulated (offline, the default) or live (real connectors, see "
+         "connectors.*)");
+  caf::config_option_adder{custom_options_, "connectors"}
+    .add(http_threads, "http-threads", "Asio threads of the connectors")
+    .add(connect_timeout_ms, "connect-timeout-ms",
+         "resolve + connect + TLS handshake limit")
+    .add(max_response_bytes, "max-response-bytes",
+         "largest upstream answer (also after gunzip)")
+    .add(max_redirects, "max-redirects", "redirects followed (0: refused)")
+    .add(ca_file, "ca-file", "extra trusted CA file (PEM)")
+    .add(breaker_failures, "breaker-failures",
+         "consecutive failures that open a source's circuit breaker (0: off)")
+    .add(breaker_open_ms, "breaker-open-ms",
+         "time an open breaker waits before a trial fetch (doubles)")
+    .add(max_backoff_ms, "max-backoff-ms", "longest retry backoff")
+    .add(open_meteo_url, "open-meteo-url", "Open-Meteo base URL")
+    .add(live_weather_interval_ms, "weather-interval-ms",
+         "Open-Meteo poll interval per city")
+    .add(coingecko_url, "coingecko-url", "CoinGecko base URL")
+    .add(live_markets_interval_ms, "markets-interval-ms",
+         "CoinGecko poll interval")
+    .add(coingecko_per_page, "coingecko-per-page", "coins ranked (1-250)")
+    .add(coingecko_calls_per_min, "coingecko-calls-per-min",
+         "CoinGecko rate limit")
+    .add(coinbase_url, "coinbase-url", "Coinbase Exchange WebSocket feed URL")
+    .add(ticker_products, "ticker-products", "Coinbase products to follow")
+    .add(ticker_flush_ms, "ticker-flush-ms",
+         "ticker flush interval (latest tick per product)")
+    .add(ticker_idle_timeout_ms, "ticker-idle-timeout-ms",
+         "no data for this long: reconnect the feed")
+    .add(finnhub_url, "finnhub-url", "Finnhub base URL (key: FINNHUB_API_KEY)")
+    .add(stock_symbols, "stock-symbols", "symbols quoted from Finnhub")
+    .add(live_stocks_interval_ms, "stocks-interval-ms", "Finnhub poll interval")
+    .add(finnhub_calls_per_min, "finnhub-calls-per-min",
+         "Finnhub rate limit (free tier: 60)")
+    .add(news_feeds, "news-feeds", "RSS 2.0 / Atom feed URLs for news.top")
+    .add(newsdata_url, "newsdata-url",
+         "NewsData.io base URL (key: NEWSDATA_API_KEY)")
+    .add(newsdata_language, "newsdata-language", "NewsData.io language filter")
+    .add(live_news_interval_ms, "news-interval-ms", "news poll interval");
+  caf::config_option_adder{custom_options_, "ingest"}
+    .add(ingest_token, "token",
+         "bearer token for POST /ingest/{room} (empty: ingest disabled)")
+    .add(ingest_max_body_bytes, "max-body-bytes", "largest ingest request")
+    .add(ingest_max_events, "max-events", "events per ingest request")
+    .add(ingest_rooms, "rooms",
+         "rooms open to ingest, [\"name:snapshot\", \"name:stream\", …]");
   caf::config_option_adder{custom_options_, "bench"}
     .add(bench_rate, "rate",
          "benchmark events per second over the bench.* rooms (0: off)")
@@ -151,6 +204,56 @@ std::vector<std::string> flux_config::validate() const {
                           crypto_ticker_interval_ms},
                          {"fetch-timeout-ms", fetch_timeout_ms}})
     need(v >= 10, std::string{"domains."} + name + " must be at least 10");
+  need(domains_mode == "simulated" || domains_mode == "live",
+       "domains.mode must be simulated or live");
+  for (auto& spec : cities) {
+    connectors::city c;
+    std::string why;
+    if (spec.find(':') != std::string::npos || domains_mode == "live")
+      need(connectors::parse_city(spec, c, why), "domains.cities: " + why);
+  }
+  need(http_threads >= 1 && http_threads <= 16,
+       "connectors.http-threads must be between 1 and 16");
+  need(connect_timeout_ms >= 10, "connectors.connect-timeout-ms must be >= 10");
+  need(max_response_bytes >= 1024,
+       "connectors.max-response-bytes must be at least 1024");
+  need(max_redirects >= 0 && max_redirects <= 10,
+       "connectors.max-redirects must be between 0 and 10");
+  if (!ca_file.empty())
+    need(std::filesystem::is_regular_file(ca_file),
+         "connectors.ca-file: '" + ca_file + "' is not a file");
+  need(breaker_open_ms >= 10, "connectors.breaker-open-ms must be >= 10");
+  need(max_backoff_ms >= 10, "connectors.max-backoff-ms must be >= 10");
+  for (auto [name, v] : {std::pair{"weather-interval-ms", live_weather_interval_ms},
+                         {"markets-interval-ms", live_markets_interval_ms},
+                         {"ticker-flush-ms", ticker_flush_ms},
+                         {"ticker-idle-timeout-ms", ticker_idle_timeout_ms},
+                         {"stocks-interval-ms", live_stocks_interval_ms},
+                         {"news-interval-ms", live_news_interval_ms}})
+    need(v >= 10, std::string{"connectors."} + name + " must be at least 10");
+  need(coingecko_per_page >= 10 && coingecko_per_page <= 250,
+       "connectors.coingecko-per-page must be between 10 and 250");
+  need(coingecko_calls_per_min >= 0 && finnhub_calls_per_min >= 0,
+       "connectors.*-calls-per-min must not be negative");
+  for (auto& url : {open_meteo_url, coingecko_url, finnhub_url, newsdata_url,
+                    coinbase_url}) {
+    httpc::url_parts parts;
+    std::string why;
+    need(httpc::parse_url(url, parts, why), "connectors: " + why);
+  }
+  for (auto& url : news_feeds) {
+    httpc::url_parts parts;
+    std::string why;
+    need(httpc::parse_url(url, parts, why), "connectors.news-feeds: " + why);
+  }
+  need(ingest_max_body_bytes >= 256 && ingest_max_body_bytes <= (64u << 20),
+       "ingest.max-body-bytes must be between 256 and 67108864");
+  need(ingest_max_events >= 1, "ingest.max-events must be at least 1");
+  for (auto& spec : ingest_rooms) {
+    gateway::ingest_room r;
+    std::string why;
+    need(gateway::parse_ingest_room(spec, r, why), "ingest.rooms: " + why);
+  }
   need(bench_rate >= 0 && bench_rate <= 10e6,
        "bench.rate must be between 0 and 10000000");
   need(bench_rooms <= max_rooms, "bench.rooms must be at most rooms.max-rooms");

@@ -70,7 +70,50 @@ public:
   int64_t crypto_ticker_interval_ms = 250;
   int64_t fetch_timeout_ms = 5000;
   std::vector<std::string> cities; // empty: the default city list
+                                   // ("Name" or "Name:lat:lon")
   uint64_t seed = 0;
+  std::string domains_mode = "simulated"; // simulated | live
+
+  // connectors (domains.mode=live; docs/connectors.md)
+  size_t http_threads = 1;
+  int64_t connect_timeout_ms = 5000;
+  size_t max_response_bytes = 4 << 20;
+  int32_t max_redirects = 3;
+  std::string ca_file; // extra trusted CA (PEM), e.g. for tests
+  uint32_t breaker_failures = 5;
+  int64_t breaker_open_ms = 30000;
+  int64_t max_backoff_ms = 300000;
+  std::string open_meteo_url = "https://api.open-meteo.com";
+  int64_t live_weather_interval_ms = 300000;
+  std::string coingecko_url = "https://api.coingecko.com";
+  int64_t live_markets_interval_ms = 60000;
+  size_t coingecko_per_page = 100;
+  double coingecko_calls_per_min = 10;
+  std::string coinbase_url = "wss://ws-feed.exchange.coinbase.com";
+  std::vector<std::string> ticker_products = {
+    "BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD",
+    "DOGE-USD", "AVAX-USD", "LINK-USD", "LTC-USD", "DOT-USD"};
+  int64_t ticker_flush_ms = 500;
+  int64_t ticker_idle_timeout_ms = 30000;
+  std::string finnhub_url = "https://finnhub.io";
+  std::vector<std::string> stock_symbols = {
+    "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "JPM",
+    "V", "XOM", "UNH", "WMT", "KO", "DIS", "NFLX", "AMD"};
+  int64_t live_stocks_interval_ms = 5000;
+  double finnhub_calls_per_min = 60;
+  std::vector<std::string> news_feeds = {
+    "https://feeds.bbci.co.uk/news/world/rss.xml",
+    "https://www.theguardian.com/world/rss",
+    "https://hnrss.org/frontpage"};
+  std::string newsdata_url = "https://newsdata.io";
+  std::string newsdata_language = "en";
+  int64_t live_news_interval_ms = 600000;
+
+  // ingest (POST /ingest/{room}; docs/connectors.md)
+  std::string ingest_token;           // empty: the endpoint is disabled
+  size_t ingest_max_body_bytes = 1 << 20;
+  size_t ingest_max_events = 1000;
+  std::vector<std::string> ingest_rooms; // "name:snapshot" | "name:stream"
 
   // bench: a fixed-rate load source for benchmarks (domains/bench_source)
   double bench_rate = 0;          // events per second; 0: no bench events

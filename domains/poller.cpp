@@ -14,17 +14,16 @@ namespace {
 
 using self_ptr = caf::stateful_actor<poller_state>*;
 
-std::chrono::milliseconds next_delay(const poller_state& st) {
-  if (st.consecutive_failures == 0)
-    return st.opts.interval;
+double jitter_unit() {
   static thread_local std::mt19937 rng{std::random_device{}()};
-  auto base = static_cast<double>(st.opts.interval.count());
-  for (uint32_t i = 0; i < st.consecutive_failures && i < 20; ++i)
-    base *= 2;
-  base = std::min(base, static_cast<double>(st.opts.max_backoff.count()));
-  // Full jitter in [50 %, 100 %]: sources failing together spread out.
-  base *= std::uniform_real_distribution<double>{0.5, 1.0}(rng);
-  return std::chrono::milliseconds{static_cast<int64_t>(base)};
+  return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
+}
+
+// Schedules the next tick in `delay`; earlier scheduled ticks are ignored.
+void schedule(self_ptr self, int64_t delay) {
+  auto gen = ++self->state.tick_gen;
+  self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(delay, 1)},
+                     atom::tick_v, gen);
 }
 
 void publish_status(self_ptr self, bool stale, const std::string& reason) {
@@ -51,15 +50,40 @@ void publish_status(self_ptr self, bool stale, const std::string& reason) {
   }
 }
 
-void on_failure(self_ptr self, const std::string& why) {
+void on_failure(self_ptr self, const std::string& why,
+                int64_t retry_after_ms = 0) {
   auto& st = self->state;
+  auto now = now_ms();
   ++st.failures;
   ++st.consecutive_failures;
-  st.last_failure_ms = now_ms();
+  st.last_failure_ms = now;
+  auto was = st.breaker.current();
+  st.breaker.on_failure(now);
+  // Back off (with jitter), at least as long as the upstream asked, and
+  // while the breaker is open, until it lets a trial through.
+  auto delay = backoff_ms(st.opts.interval.count(), st.opts.max_backoff.count(),
+                          st.consecutive_failures, jitter_unit());
+  if (retry_after_ms > 0) {
+    ++st.retry_after;
+    st.last_retry_after_ms = retry_after_ms;
+    delay = std::max(delay, retry_after_ms);
+  }
+  if (st.breaker.current() == circuit_breaker::state::open)
+    delay = std::max(delay, st.breaker.open_until() - now);
+  st.backoff_ms = delay;
+  st.not_before = now + delay;
+  schedule(self, delay);
   if (st.consecutive_failures == 1 || st.consecutive_failures % 10 == 0)
     log::warn("poller", "fetch failed",
               {{"source", st.name_}, {"error", why},
-               {"consecutive", std::to_string(st.consecutive_failures)}});
+               {"consecutive", std::to_string(st.consecutive_failures)},
+               {"retry_in_ms", std::to_string(delay)}});
+  if (st.breaker.current() == circuit_breaker::state::open
+      && (was != circuit_breaker::state::open))
+    log::warn("poller", "circuit breaker open",
+              {{"source", st.name_},
+               {"open_ms", std::to_string(st.breaker.current_open_ms())},
+               {"from", circuit_breaker::to_string(was)}});
   if (!st.stale && st.consecutive_failures >= st.opts.stale_after_failures) {
     st.stale = true;
     st.stale_reason = why;
@@ -69,7 +93,13 @@ void on_failure(self_ptr self, const std::string& why) {
 
 void on_success(self_ptr self, std::vector<event>& events) {
   auto& st = self->state;
+  auto was = st.breaker.current();
+  st.breaker.on_success(now_ms());
+  if (was != circuit_breaker::state::closed)
+    log::info("poller", "circuit breaker closed", {{"source", st.name_}});
   st.consecutive_failures = 0;
+  st.not_before = 0;
+  st.backoff_ms = 0;
   st.last_success_ms = now_ms();
   if (st.stale) {
     st.stale = false;
@@ -104,7 +134,7 @@ void start_fetch(self_ptr self) {
   caf::actor me{self};
   st.src->fetch([me, seq](fetch_result r) {
     caf::anon_send(me, atom::fetched_v, seq, r.ok, std::move(r.error),
-                   std::move(r.events));
+                   std::move(r.events), r.retry_after_ms);
   });
   self->delayed_send(self, st.opts.timeout, atom::fetched_v, seq);
 }
@@ -118,15 +148,48 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
   st.name_ = st.src->name();
   st.bus = std::move(bus);
   st.opts = opts;
-  self->send(self, atom::tick_v);
+  st.breaker = circuit_breaker{opts.breaker};
+  if (opts.max_fetches_per_min > 0)
+    st.pacer = std::make_unique<rate_limiter>(opts.max_fetches_per_min,
+                                              opts.fetch_burst);
+  schedule(self, 0);
   return {
-    [self](atom::tick) {
-      ++self->state.counters.handled;
+    [self](atom::tick, uint64_t gen) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (gen != st.tick_gen)
+        return; // superseded by a later schedule
+      auto now = now_ms();
+      auto interval = st.opts.interval.count();
+      if (st.in_flight) { // single-flight: never two fetches at once
+        ++st.skipped;
+        return schedule(self, interval);
+      }
+      if (now < st.not_before) // backing off, or Retry-After
+        return schedule(self, st.not_before - now);
+      if (st.breaker.current() == circuit_breaker::state::open
+          && now < st.breaker.open_until()) {
+        ++st.short_circuited;
+        return schedule(self, st.breaker.open_until() - now);
+      }
+      if (st.pacer) {
+        auto wait = st.pacer->wait_ms(now);
+        if (wait > 0) {
+          ++st.rate_limited;
+          return schedule(self, wait);
+        }
+      }
+      if (!st.breaker.allow(now)) { // half-open: the trial is running
+        ++st.short_circuited;
+        return schedule(self, interval);
+      }
+      if (st.pacer)
+        st.pacer->try_acquire(now);
       start_fetch(self);
-      self->delayed_send(self, next_delay(self->state), atom::tick_v);
+      schedule(self, interval);
     },
     [self](atom::fetched, uint64_t seq, bool ok, std::string& error,
-           std::vector<event>& events) {
+           std::vector<event>& events, int64_t retry_after_ms) {
       auto& st = self->state;
       ++st.counters.handled;
       if (seq != st.seq || !st.in_flight)
@@ -135,7 +198,7 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
       if (ok)
         on_success(self, events);
       else
-        on_failure(self, error);
+        on_failure(self, error, retry_after_ms);
     },
     [self](atom::fetched, uint64_t seq) {
       auto& st = self->state;
@@ -168,6 +231,23 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
       w.kv("skipped", st.skipped);
       w.kv("published", st.published);
       w.kv("suppressed", st.suppressed);
+      w.kv("backoff_ms", st.backoff_ms);
+      w.kv("retry_after", st.retry_after);
+      w.kv("last_retry_after_ms", st.last_retry_after_ms);
+      w.kv("short_circuited", st.short_circuited);
+      w.kv("rate_limited", st.rate_limited);
+      if (st.pacer)
+        w.kv("rate_limit_per_min", st.pacer->per_minute());
+      w.key("breaker");
+      w.start_object();
+      w.kv("state", st.breaker.state_name());
+      w.kv("opens", st.breaker.opens());
+      w.kv("rejected", st.short_circuited);
+      w.kv("opened_at_ms", st.breaker.opened_at());
+      w.kv("open_until_ms", st.breaker.open_until());
+      w.kv("failure_threshold",
+           static_cast<uint64_t>(st.opts.breaker.failure_threshold));
+      w.end_object();
       w.end_object();
       return w.take();
     },

@@ -8,17 +8,22 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "domains/resilience.hpp"
 #include "domains/source.hpp"
 
 // One actor per source. Every interval it starts a fetch unless one is still
 // running (single-flight), gives up on a fetch after a timeout, backs off
-// exponentially while the source keeps failing, publishes what the source
-// returns (skipping snapshots identical to the last one), and tells the
-// source's rooms when its data goes stale and when it is fresh again.
+// exponentially with jitter while the source keeps failing (and at least as
+// long as the upstream's Retry-After asks), paces its fetches to an upstream
+// rate limit, stops calling a source that keeps failing (circuit breaker:
+// closed -> open -> half-open), publishes what the source returns (skipping
+// snapshots identical to the last one), and tells the source's rooms when
+// its data goes stale and when it is fresh again.
 //
 // Messages:
-//   (tick_atom, generation)                   internal timer
-//   (fetched_atom, seq, ok, error, events)    a fetch completed
+//   (tick_atom, generation)                                internal timer
+//   (fetched_atom, seq, ok, error, events, retry_after_ms) a fetch completed
+//   (fetched_atom, seq)                                    fetch timeout
 //   (status_atom) -> std::string JSON
 namespace flux {
 
@@ -27,6 +32,12 @@ struct poller_options {
   std::chrono::milliseconds timeout{5000};
   std::chrono::milliseconds max_backoff{60000};
   uint32_t stale_after_failures = 1;
+  // Consecutive failures that open the breaker (0: no breaker), and how
+  // long it stays open before a trial fetch (doubling up to max_open_ms).
+  circuit_breaker::options breaker;
+  // Upstream rate limit for this source's fetches (0: none).
+  double max_fetches_per_min = 0;
+  double fetch_burst = 1;
 };
 
 struct poller_state {
@@ -37,6 +48,12 @@ struct poller_state {
   poller_options opts;
   uint64_t seq = 0;        // the fetch in flight (or the last one)
   bool in_flight = false;
+  uint64_t tick_gen = 0;   // only the latest scheduled tick counts
+  int64_t not_before = 0;  // no fetch before (backoff, Retry-After)
+  int64_t backoff_ms = 0;  // the current backoff delay (0: none)
+  int64_t last_retry_after_ms = 0;
+  circuit_breaker breaker;
+  std::unique_ptr<rate_limiter> pacer;
   std::map<std::string, size_t> last_hash; // room -> hash of last snapshot
   bool stale = false;
   std::string stale_reason;
@@ -50,6 +67,9 @@ struct poller_state {
   uint64_t skipped = 0;    // ticks skipped: a fetch was still in flight
   uint64_t published = 0;
   uint64_t suppressed = 0; // unchanged snapshots not published
+  uint64_t short_circuited = 0; // ticks refused by the open breaker
+  uint64_t rate_limited = 0;    // ticks delayed by the rate limit
+  uint64_t retry_after = 0;     // failures that carried a Retry-After
 };
 
 caf::behavior poller(caf::stateful_actor<poller_state>* self,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@ struct fetch_result {
   bool ok = false;
   std::string error;         // why it failed, for logs and stale status
   std::vector<event> events; // normalized, ready to publish
+  // The upstream asked us to wait (HTTP 429/503 Retry-After), in ms; the
+  // poller starts no fetch of this source before then. 0: no such request.
+  int64_t retry_after_ms = 0;
 };
 
 class source {

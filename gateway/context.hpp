@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/session.hpp"
+#include "gateway/ingest.hpp"
 
 // What every connection of the gateway shares: the actor system, the actors
 // it talks to, the options, and the connection counters shown in /stats.
@@ -23,6 +24,7 @@ struct options {
   std::string auth_token; // required from clients when set
   std::string web_root;
   session_options session;
+  ingest_options ingest; // POST /ingest/{room} (gateway/ingest.hpp)
 };
 
 struct context {

@@ -39,6 +39,21 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(64 * 1024);
   stream_.expires_after(std::chrono::seconds(30));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header,
+                                                    shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream)
+    return do_close();
+  if (ec)
+    return fail(ec, "http read");
+  // Webhook ingest (POST /ingest/{room}) takes larger bodies.
+  auto target = parser_->get().target();
+  if (target.substr(0, 8) == "/ingest/")
+    parser_->body_limit(std::max<std::uint64_t>(
+      64 * 1024, ctx_->opts.ingest.max_body_bytes));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read,
                                              shared_from_this()));
@@ -47,6 +62,14 @@ void http_session::do_read() {
 void http_session::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream)
     return do_close();
+  if (ec == http::error::body_limit) { // answer, then close
+    auto res = make_response(parser_->get(), http::status::payload_too_large,
+                             "{\"error\":\"request body too large\","
+                             "\"accepted\":0}",
+                             "application/json");
+    res.keep_alive(false);
+    return send(std::move(res));
+  }
   if (ec)
     return fail(ec, "http read");
   auto req = parser_->release();

@@ -20,6 +20,7 @@ public:
 
 private:
   void do_read();
+  void on_header(beast::error_code ec, std::size_t bytes);
   void on_read(beast::error_code ec, std::size_t bytes);
   void send(response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);

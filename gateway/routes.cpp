@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
+#include "gateway/ingest.hpp"
 
 namespace flux::gateway {
 
@@ -264,6 +265,11 @@ void route(const std::shared_ptr<context>& ctx, const request& req,
            responder respond) {
   ++ctx->http_requests;
   std::string target{req.target()};
+  if (target.rfind("/ingest/", 0) == 0) { // webhook ingest (gateway/ingest.cpp)
+    auto room = target.substr(0, target.find('?')).substr(8);
+    respond(handle_ingest(ctx->opts.ingest, req, room));
+    return;
+  }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     respond(make_response(req, http::status::method_not_allowed,
                           "{\"error\":\"method not allowed\"}",

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "core/event.hpp"
+#include "domains/http_client.hpp"
+#include "domains/source.hpp"
+
+// What the real connectors share: event construction, number and time
+// parsing in the shapes upstream APIs use, and turning an HTTP response into
+// a fetch failure with a clear reason.
+namespace flux::connectors {
+
+event make_event(const std::string& source, const std::string& room,
+                 event_kind kind, std::string key, std::string data);
+
+double round_to(double v, int digits);
+
+// A JSON member as a number: a JSON number, or a string holding one (as
+// Coinbase sends prices). False when absent, null or not numeric.
+bool number(const rapidjson::Value& obj, const char* name, double& out);
+
+// Stable 16-hex-digit FNV-1a hash (event and item ids).
+std::string fnv1a_hex(const std::string& text);
+
+// RFC 3339 / ISO 8601 ("2024-05-13T10:22:01.123456Z", "…+02:00",
+// "2024-05-13 10:22:01" taken as UTC) -> ms since the epoch; -1 if invalid.
+int64_t parse_iso8601(const std::string& text);
+
+// RFC 822 / 1123 dates as RSS uses them ("Tue, 10 Jun 2003 04:00:00 GMT",
+// "+0200", "EST", seconds optional) -> ms since the epoch; -1 if invalid.
+int64_t parse_rfc822(const std::string& text);
+
+// Checks an HTTP answer: on a transport error or a non-2xx status fills `r`
+// as a failure (with Retry-After for 429 and 503) and returns false.
+bool check_http(const std::string& what, const httpc::response& res,
+                fetch_result& r);
+
+// Parses a JSON body; on failure fills `r` ("invalid JSON from …").
+bool parse_json(const std::string& what, const std::string& body,
+                rapidjson::Document& doc, fetch_result& r);
+
+fetch_result failure(std::string why);
+
+} // namespace flux::connectors

@@ -1,0 +1,118 @@
+#include "domains/live_sources.hpp"
+
+#include <cstdlib>
+
+#include "core/logger.hpp"
+#include "domains/coinbase_ticker.hpp"
+#include "domains/coingecko.hpp"
+#include "domains/finnhub.hpp"
+#include "domains/news_feeds.hpp"
+#include "domains/open_meteo.hpp"
+#include "domains/simulated_sources.hpp"
+
+namespace flux::connectors {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string{v} : std::string{};
+}
+
+std::vector<city> cities_of(const flux_config& cfg) {
+  std::vector<city> out;
+  if (cfg.cities.empty()) {
+    for (auto& c : sim::default_cities())
+      out.push_back(city{c.name, c.lat, c.lon});
+    return out;
+  }
+  for (auto& spec : cfg.cities) {
+    city c;
+    std::string why;
+    if (parse_city(spec, c, why)) // validated by flux_config::validate
+      out.push_back(c);
+  }
+  return out;
+}
+
+} // namespace
+
+httpc::client_options http_options(const flux_config& cfg) {
+  httpc::client_options o;
+  o.threads = cfg.http_threads;
+  o.connect_timeout = std::chrono::milliseconds{cfg.connect_timeout_ms};
+  o.read_timeout = std::chrono::milliseconds{cfg.fetch_timeout_ms};
+  o.max_body_bytes = cfg.max_response_bytes;
+  o.max_redirects = cfg.max_redirects;
+  o.extra_ca_file = cfg.ca_file;
+  return o;
+}
+
+std::vector<std::string> live_rooms(const flux_config& cfg) {
+  std::vector<std::string> out;
+  for (auto& c : cities_of(cfg))
+    out.push_back(sim::weather_room(c.name));
+  for (auto r : {"crypto.movers", "crypto.ticker", "stocks.movers", "news.top"})
+    out.emplace_back(r);
+  return out;
+}
+
+std::vector<live_source> make_live_sources(const flux_config& cfg,
+                                           std::shared_ptr<httpc::client> http) {
+  using ms = std::chrono::milliseconds;
+  std::vector<live_source> out;
+  for (auto& c : cities_of(cfg))
+    out.push_back({make_open_meteo(http, cfg.open_meteo_url, c),
+                   ms{cfg.live_weather_interval_ms}});
+  out.push_back({make_coingecko(http, cfg.coingecko_url, cfg.coingecko_per_page,
+                                env("COINGECKO_API_KEY")),
+                 ms{cfg.live_markets_interval_ms}, cfg.coingecko_calls_per_min});
+  if (!cfg.ticker_products.empty()) {
+    coinbase_options cb;
+    cb.url = cfg.coinbase_url;
+    cb.products = cfg.ticker_products;
+    cb.connect_timeout = ms{cfg.connect_timeout_ms};
+    cb.idle_timeout = ms{cfg.ticker_idle_timeout_ms};
+    out.push_back({make_coinbase_ticker(http, cb), ms{cfg.ticker_flush_ms}});
+  } else {
+    log::warn("connectors", "no connectors.ticker-products: crypto.ticker "
+                            "is disabled");
+  }
+  auto finnhub_key = env("FINNHUB_API_KEY");
+  if (finnhub_key.empty()) {
+    log::warn("connectors", "FINNHUB_API_KEY is not set: the Finnhub source "
+                            "(stocks.movers) is disabled",
+              {{"room", "stocks.movers"}});
+  } else if (cfg.stock_symbols.empty()) {
+    log::warn("connectors", "no connectors.stock-symbols: stocks.movers is "
+                            "disabled");
+  } else {
+    finnhub_options f;
+    f.base_url = cfg.finnhub_url;
+    f.api_key = finnhub_key;
+    f.symbols = cfg.stock_symbols;
+    f.calls_per_min = cfg.finnhub_calls_per_min;
+    out.push_back({make_finnhub(http, f), ms{cfg.live_stocks_interval_ms}});
+  }
+  news_options n;
+  n.feeds = cfg.news_feeds;
+  n.newsdata_url = cfg.newsdata_url;
+  n.newsdata_key = env("NEWSDATA_API_KEY");
+  n.newsdata_language = cfg.newsdata_language;
+  if (n.newsdata_key.empty())
+    log::warn("connectors", "NEWSDATA_API_KEY is not set: the NewsData.io "
+                            "source is disabled (RSS/Atom feeds still feed "
+                            "news.top)",
+              {{"feeds", std::to_string(n.feeds.size())}});
+  if (n.feeds.empty() && n.newsdata_key.empty())
+    log::warn("connectors", "no news feeds and no NEWSDATA_API_KEY: news.top "
+                            "is disabled");
+  else
+    out.push_back({make_news(http, n), ms{cfg.live_news_interval_ms}});
+  log::info("connectors", "live sources",
+            {{"sources", std::to_string(out.size())},
+             {"http_threads", std::to_string(cfg.http_threads)}});
+  return out;
+}
+
+} // namespace flux::connectors

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "config/flux_config.hpp"
+#include "domains/http_client.hpp"
+#include "domains/source.hpp"
+
+// The real connectors (domains.mode=live), built from the configuration:
+// Open-Meteo per city, CoinGecko, the Coinbase ticker feed, Finnhub (when
+// FINNHUB_API_KEY is set) and the news feeds with NewsData.io (when
+// NEWSDATA_API_KEY is set). A source whose key is missing is left out with
+// a log line saying so; its room still exists (and stays empty).
+namespace flux::connectors {
+
+struct live_source {
+  std::shared_ptr<source> src;
+  std::chrono::milliseconds interval;
+  double calls_per_min = 0; // the poller's pacing of this source's fetches
+};
+
+// The connectors' HTTP client options from the configuration.
+httpc::client_options http_options(const flux_config& cfg);
+
+std::vector<live_source> make_live_sources(const flux_config& cfg,
+                                           std::shared_ptr<httpc::client> http);
+
+// Every room the live connectors feed, with or without keys.
+std::vector<std::string> live_rooms(const flux_config& cfg);
+
+} // namespace flux::connectors

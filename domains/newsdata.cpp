@@ -1,0 +1,63 @@
+#include "domains/newsdata.hpp"
+
+#include <rapidjson/document.h>
+
+#include "core/json.hpp"
+#include "domains/connector_util.hpp"
+
+namespace flux::connectors {
+
+std::string newsdata_url(const std::string& base, const std::string& key,
+                         const std::string& language) {
+  auto b = base;
+  while (!b.empty() && b.back() == '/')
+    b.pop_back();
+  auto url = b + "/api/1/latest?apikey=" + httpc::url_encode(key);
+  if (!language.empty())
+    url += "&language=" + httpc::url_encode(language);
+  return url;
+}
+
+bool parse_newsdata(const std::string& body, std::vector<news_item>& out,
+                    std::string& why) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    why = "invalid JSON";
+    return false;
+  }
+  std::string status;
+  json::get(doc, "status", status);
+  auto results = doc.FindMember("results");
+  if (status != "success") {
+    why = "status '" + status + "'";
+    if (results != doc.MemberEnd() && results->value.IsObject()) {
+      std::string msg;
+      if (json::get(results->value, "message", msg))
+        why = msg;
+    }
+    return false;
+  }
+  if (results == doc.MemberEnd() || !results->value.IsArray()) {
+    why = "no 'results' list";
+    return false;
+  }
+  for (auto& v : results->value.GetArray()) {
+    if (!v.IsObject())
+      continue;
+    news_item item;
+    if (!json::get(v, "title", item.title) || !json::get(v, "link", item.url)
+        || item.url.empty())
+      continue;
+    if (!json::get(v, "source_name", item.source))
+      json::get(v, "source_id", item.source);
+    std::string date, tz;
+    json::get(v, "pubDate", date);
+    json::get(v, "pubDateTZ", tz);
+    item.published_at = date.empty() ? -1 : parse_iso8601(date);
+    out.push_back(std::move(item));
+  }
+  return true;
+}
+
+} // namespace flux::connectors
