@@ -25,17 +25,28 @@ frame_ptr outbound_queue::take(size_t max_batch_bytes, size_t& frames_taken) {
   frame_ptr out;
   if (n == 1) {
     out = std::move(frames_.front());
+    if (frames_.size() == 1)
+      spare_.reset(); // the client keeps up: no buffer kept while quiet
   } else {
-    std::string batch;
-    batch.reserve(payload + n + 1);
-    batch += '[';
+    // Only this queue holds the spare: the socket is done writing it.
+    std::shared_ptr<std::string> batch;
+    if (spare_ && spare_.use_count() == 1
+        && spare_->capacity() <= 2 * max_batch_bytes) {
+      batch = spare_;
+      batch->clear();
+    } else {
+      batch = std::make_shared<std::string>();
+      spare_ = batch;
+    }
+    batch->reserve(payload + n + 1);
+    batch->push_back('[');
     for (size_t i = 0; i < n; ++i) {
       if (i > 0)
-        batch += ',';
-      batch += *frames_[i];
+        batch->push_back(',');
+      batch->append(*frames_[i]);
     }
-    batch += ']';
-    out = make_frame(std::move(batch));
+    batch->push_back(']');
+    out = std::move(batch);
   }
   frames_.erase(frames_.begin(), frames_.begin() + static_cast<long>(n));
   bytes_ -= payload;

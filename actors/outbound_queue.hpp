@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <string>
 
 #include "core/event.hpp"
 
@@ -24,12 +26,17 @@ public:
 
   // Takes the next message to write: the first frame alone, or as many
   // queued frames as fit in `max_batch_bytes`, merged into "[f1,f2,...]".
+  // A batch is built in a buffer that is reused once the socket has let go
+  // of the previous batch, so a busy client costs no allocation per write.
   frame_ptr take(size_t max_batch_bytes, size_t& frames_taken);
 
 private:
   size_t budget_;
   size_t bytes_ = 0;
   std::deque<frame_ptr> frames_;
+  // The last batch buffer; reused when nobody else holds it any more, and
+  // dropped when the client goes quiet (idle clients keep no buffer).
+  std::shared_ptr<std::string> spare_;
 };
 
 } // namespace flux

@@ -175,6 +175,7 @@ int run(flux_config& cfg) {
     b.rate = cfg.bench_rate;
     b.rooms = std::max<size_t>(cfg.bench_rooms, 1);
     b.payload_bytes = cfg.bench_payload_bytes;
+    b.start_file = cfg.bench_start_file;
     sources.push_back({sim::make_bench(b),
                        std::chrono::milliseconds{cfg.bench_interval_ms}});
   }

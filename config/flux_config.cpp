@@ -136,7 +136,9 @@ flux_config::flux_config() {
          "exist but stay idle)")
     .add(bench_payload_bytes, "payload-bytes", "size of each bench event's data")
     .add(bench_interval_ms, "interval-ms",
-         "bench emit tick; every tick emits the events owed");
+         "bench emit tick; every tick emits the events owed")
+    .add(bench_start_file, "start-file",
+         "emit nothing until this file exists (flux-bench --ready-file)");
   caf::config_option_adder{custom_options_, "log"}
     .add(log_level, "level", "debug, info, warn or error")
     .add(log_format, "format", "json or text");

@@ -120,6 +120,7 @@ public:
   size_t bench_rooms = 0;         // bench.0 …; 0: one room when rate > 0
   size_t bench_payload_bytes = 64;
   int64_t bench_interval_ms = 5;  // emit tick; each tick emits what is owed
+  std::string bench_start_file;   // emit only once this file exists
 
   // log
   std::string log_level = "info";

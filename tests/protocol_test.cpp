@@ -156,3 +156,28 @@ TEST_CASE("outbound_queue sends a lone frame without copying it and respects "
   CHECK(b->size() == 23);
   CHECK(q.size() == 3);
 }
+
+TEST_CASE("outbound_queue reuses its batch buffer once the socket let go") {
+  outbound_queue q{1000};
+  size_t n = 0;
+  for (int i = 0; i < 3; ++i)
+    q.push(make_frame(R"({"a":1})"));
+  auto first = q.take(1024, n);
+  REQUIRE(n == 3);
+  const void* buffer = first.get();
+  for (int i = 0; i < 2; ++i)
+    q.push(make_frame(R"({"b":2})"));
+  // Still being written: a new buffer, the first one stays intact.
+  auto second = q.take(1024, n);
+  CHECK(second.get() != buffer);
+  CHECK(*first == R"([{"a":1},{"a":1},{"a":1}])");
+  CHECK(*second == R"([{"b":2},{"b":2}])");
+  const void* reusable = second.get();
+  first.reset();
+  second.reset(); // the socket is done with both
+  for (int i = 0; i < 2; ++i)
+    q.push(make_frame(R"({"c":3})"));
+  auto third = q.take(1024, n);
+  CHECK(*third == R"([{"c":3},{"c":3}])");
+  CHECK(third.get() == reusable); // no allocation for this batch
+}
