@@ -42,7 +42,10 @@ caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
       if (st.subscribers.empty())
         return;
       // One message shared by every subscriber: the bytes are not copied.
-      auto msg = caf::make_message(atom::frame_v, pos, std::move(frame));
+      // Updates carry their key so a slow session can conflate them.
+      auto key = e.kind == event_kind::update ? e.key : std::string{};
+      auto msg = caf::make_message(atom::frame_v, pos, std::move(frame),
+                                   std::move(key));
       for (auto& sub : st.subscribers)
         sub->enqueue(self->ctrl(), caf::make_message_id(), msg,
                      self->context());

@@ -18,7 +18,8 @@
 //   (subscribe_atom, session, epoch, pos, resume:bool)
 //       -> (resumed:bool, reason, missed:int64, epoch, last_pos:int64,
 //           std::vector<frame_ptr>)
-//       then (frame_atom, pos:int64, frame_ptr) to the session per new event
+//       then (frame_atom, pos:int64, frame_ptr, key) to the session per new
+//       event (key: the update's key, empty for other kinds)
 //   (unsubscribe_atom, session)
 //   (status_atom) -> std::string JSON
 namespace flux {

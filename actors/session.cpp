@@ -199,6 +199,54 @@ void dispatch(self_ptr self, protocol::request& req) {
   }
 }
 
+// Moves the conflated updates (of one room, or all) into the queue, in the
+// order their keys first arrived.
+void release_conflated(self_ptr self, const std::string* room) {
+  auto& st = self->state;
+  std::vector<std::pair<std::string, std::string>> keep;
+  std::vector<frame_ptr> out;
+  for (auto& k : st.conflated_order) {
+    if (room && k.first != *room) {
+      keep.push_back(k);
+      continue;
+    }
+    auto i = st.conflated.find(k);
+    out.push_back(std::move(i->second));
+    st.conflated.erase(i);
+  }
+  st.conflated_order = std::move(keep);
+  for (auto& f : out)
+    deliver(self, std::move(f));
+}
+
+bool has_conflated(const session_state& st, const std::string& room) {
+  for (auto& k : st.conflated_order)
+    if (k.first == room)
+      return true;
+  return false;
+}
+
+void on_room_frame(self_ptr self, const std::string& room,
+                   const std::string& key, frame_ptr frame) {
+  auto& st = self->state;
+  bool pending = !st.conflated.empty() && has_conflated(st, room);
+  if (!key.empty() && (pending || st.queue.bytes() > st.queue.budget() / 2)) {
+    auto k = std::make_pair(room, key);
+    auto [i, added] = st.conflated.emplace(k, frame);
+    if (added) {
+      st.conflated_order.push_back(std::move(k));
+    } else {
+      i->second = std::move(frame);
+      ++st.conflated_drops;
+    }
+    return;
+  }
+  // Anything else keeps its order behind the room's pending updates.
+  if (pending)
+    release_conflated(self, &room);
+  deliver(self, std::move(frame));
+}
+
 void handle_native(self_ptr self, const std::string& text) {
   ++self->state.requests;
   protocol::request req;
@@ -356,21 +404,26 @@ caf::behavior session(self_ptr self, std::string id,
                          std::chrono::milliseconds{st.opts.ping_interval_ms},
                          atom::tick_v);
     },
-    [self](atom::frame, int64_t pos, frame_ptr& frame) {
+    [self](atom::frame, int64_t pos, frame_ptr& frame,
+           const std::string& key) {
       auto& st = self->state;
       ++st.counters.handled;
       auto sender = self->current_sender();
       for (auto& [room, sub] : st.subs)
         if (sub.room && sub.room.address() == sender) {
           sub.last_pos = pos;
-          deliver(self, std::move(frame));
+          on_room_frame(self, room, key, std::move(frame));
           return;
         }
       // From a room we left: drop.
     },
     [self](atom::write_done) {
-      ++self->state.counters.handled;
-      self->state.writing = false;
+      auto& st = self->state;
+      ++st.counters.handled;
+      // Released while `writing` still holds, so they go out as one batch.
+      if (!st.conflated.empty() && st.queue.bytes() < st.queue.budget() / 4)
+        release_conflated(self, nullptr);
+      st.writing = false;
       flush(self);
     },
     [self](atom::closed) {
@@ -406,6 +459,8 @@ caf::behavior session(self_ptr self, std::string id,
       w.end_array();
       w.kv("queued_bytes", static_cast<uint64_t>(st.queue.bytes()));
       w.kv("queued_frames", static_cast<uint64_t>(st.queue.size()));
+      w.kv("conflated_pending", static_cast<uint64_t>(st.conflated.size()));
+      w.kv("conflated_drops", st.conflated_drops);
       w.kv("requests", st.requests);
       w.kv("errors", st.errors);
       w.kv("frames_out", st.frames_out);

@@ -13,14 +13,15 @@
 // One actor per client connection. It speaks the native protocol, owns the
 // client's subscriptions, and owns the outbound queue: bounded in bytes,
 // one write outstanding at a time, small frames merged into batches. A
-// client that cannot keep up is disconnected with a clear reason rather than
-// letting memory grow.
+// client that falls behind first gets keyed updates (tickers) conflated to
+// the latest value per key; one that still cannot keep up is disconnected
+// with a clear reason rather than letting memory grow.
 //
 // Messages:
 //   (client_text_atom, text)      a message from the client (socket thread)
 //   (write_done_atom)             the socket finished the last write
 //   (closed_atom)                 the socket is gone
-//   (frame_atom, pos, frame_ptr)  a room's event
+//   (frame_atom, pos, frame_ptr, key)  a room's event
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
 //   (resubscribe_atom, room)      internal: re-join after a room restart
 //   (tick_atom)                   internal: Socket.IO ping timer
@@ -63,6 +64,11 @@ struct session_state {
   bool writing = false;
   bool closing = false;
   std::map<std::string, subscription> subs;
+  // Conflation: past half the budget, keyed updates wait here, latest value
+  // per (room, key), in first-arrival order, until the queue drains.
+  std::map<std::pair<std::string, std::string>, frame_ptr> conflated;
+  std::vector<std::pair<std::string, std::string>> conflated_order;
+  uint64_t conflated_drops = 0; // updates replaced by a newer one
   bool sio_connected = false; // Socket.IO: CONNECT to "/" accepted
   int64_t last_pong_ms = 0;
   uint64_t join_seq = 0;

@@ -63,7 +63,7 @@ struct probe_state {
 
 caf::behavior probe(caf::stateful_actor<probe_state>* self) {
   return {
-    [self](atom::frame, int64_t pos, frame_ptr& f) {
+    [self](atom::frame, int64_t pos, frame_ptr& f, const std::string&) {
       self->state.frames.emplace_back(pos, f);
     },
     [self](atom::join, const caf::actor&, const std::string&,
@@ -267,5 +267,61 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
   CHECK(changes[0] == "c:failed");
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node_probe, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
+                           "latest value per key before it is cut off") {
+  auto node_probe = sys.spawn(probe);
+  auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
+  auto dir = sys.spawn(room_directory,
+                       std::vector<room_decl>{{"t", room_class::stream}},
+                       directory_options{}, bus, node_probe);
+  auto sock = std::make_shared<recording_socket>();
+  session_options sopts;
+  sopts.queue_budget = 8192;
+  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
+                     sopts);
+  run();
+  caf::anon_send(s, atom::client_text_v,
+                 std::string{R"({"op":"subscribe","room":"t"})"});
+  run();
+  auto tick = [&](int i, const std::string& key) {
+    event e;
+    e.id = "e" + std::to_string(i);
+    e.room = "t";
+    e.kind = event_kind::update;
+    e.key = key;
+    e.ts = 1;
+    e.data = "{\"i\":" + std::to_string(i) + ",\"pad\":\""
+             + std::string(400, 'x') + "\"}";
+    caf::anon_send(bus, atom::publish_v, e);
+  };
+  // Far more than the budget, on two keys, while no write completes.
+  for (int i = 0; i < 200; ++i)
+    tick(i, i % 2 == 0 ? "BTC" : "ETH");
+  run();
+  CHECK(sock->close_code == 0); // not cut off: conflated instead
+  auto& st = state_of<session_state>(s);
+  CHECK(st.conflated.size() == 2);
+  CHECK(st.conflated_drops > 150);
+  CHECK(st.queue.bytes() <= sopts.queue_budget);
+  // The client catches up: it gets the latest value of each key last.
+  for (int i = 0; i < 50 && (!st.queue.empty() || !st.conflated.empty());
+       ++i) {
+    caf::anon_send(s, atom::write_done_v);
+    run();
+  }
+  CHECK(st.conflated.empty());
+  CHECK(st.queue.empty());
+  std::string all;
+  for (auto& w : sock->writes)
+    all += w;
+  CHECK(all.find("\"i\":198,") != std::string::npos);
+  CHECK(all.find("\"i\":199,") != std::string::npos);
+  CHECK(all.rfind("\"i\":199,") > all.rfind("\"i\":0,"));
+  CHECK(all.find("\"i\":100,") == std::string::npos); // conflated away
+  for (auto& a : {s, dir, bus, node_probe})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   run();
 }

@@ -76,30 +76,58 @@ test('a resume older than the room history is told gap_too_old and gets a snapsh
   } finally { await flux.stop(); }
 });
 
-test('a client over its byte budget is disconnected with 4008, others unaffected', async () => {
-  // A tiny budget and a fast ticker; the slow client never reads.
-  // A small kernel send buffer makes the server's own queue fill quickly.
+async function sessionsOf(flux) {
+  const stats = await (await fetch(`${flux.url}/stats`)).json();
+  return stats.node.actors.filter((a) => a.kind === 'session');
+}
+
+test('a slow ticker client gets updates conflated instead of being cut off', async () => {
   const flux = await startFlux(['--session.queue-budget-bytes=8192',
     '--gateway.send-buffer-bytes=4096', '--gateway.heartbeat-ms=120000',
     '--domains.crypto-ticker-interval-ms=10']);
   try {
-    const good = await Client.connect(flux.wsUrl);
-    good.send({ op: 'subscribe', room: 'crypto.ticker' });
-    await good.waitFor((f) => f.type === 'snapshot');
     const slow = await Client.connect(flux.wsUrl);
     slow.send({ op: 'subscribe', room: 'crypto.ticker' });
     await slow.waitFor((f) => f.type === 'snapshot');
     slow.ws._socket.pause(); // stop reading: the kernel buffers fill, then ours
-    const deadline = Date.now() + 60000;
-    let stats;
+    const deadline = Date.now() + 30000;
+    let me;
     while (Date.now() < deadline) {
-      stats = await (await fetch(`${flux.url}/stats`)).json();
-      const s = stats.node.actors.filter((a) => a.kind === 'session');
-      if (s.length === 1) break; // the slow session is gone
+      [me] = await sessionsOf(flux);
+      if (me?.conflated_drops > 50) break;
       await sleep(250);
     }
-    assert.equal(stats.node.actors.filter((a) => a.kind === 'session').length, 1,
-      'slow session was cut off');
+    assert.ok(me.conflated_drops > 50, `conflated ${me?.conflated_drops}`);
+    assert.ok(me.queued_bytes <= 8192);
+    slow.ws._socket.resume();
+    // Caught up, it gets live events again, and positions still increase.
+    const n = slow.frames.length;
+    await slow.waitForCount((f) => f.type === 'event', 20, { from: n });
+    const events = slow.frames.filter((f) => f.type === 'event');
+    for (let i = 1; i < events.length; i++) assert.ok(events[i].pos > events[i - 1].pos);
+    assert.equal(slow.closed, null, 'still connected');
+    slow.close();
+  } finally { await flux.stop(); }
+});
+
+test('a client over its byte budget on snapshot rooms is disconnected with 4008, others unaffected', async () => {
+  // Snapshot events are never conflated: a client that stops reading fills
+  // its budget and is cut off with a clear reason.
+  const flux = await startFlux(['--session.queue-budget-bytes=8192',
+    '--gateway.send-buffer-bytes=4096', '--gateway.heartbeat-ms=120000',
+    '--domains.weather-interval-ms=10']);
+  const rooms = ['weather.london', 'weather.tokyo', 'weather.berlin', 'weather.sydney'];
+  try {
+    const good = await Client.connect(flux.wsUrl);
+    good.send({ op: 'subscribe', room: 'weather.london' });
+    await good.waitFor((f) => f.type === 'snapshot');
+    const slow = await Client.connect(flux.wsUrl);
+    for (const room of rooms) slow.send({ op: 'subscribe', room });
+    await slow.waitForCount((f) => f.type === 'snapshot', rooms.length);
+    slow.ws._socket.pause();
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline && (await sessionsOf(flux)).length > 1) await sleep(250);
+    assert.equal((await sessionsOf(flux)).length, 1, 'slow session was cut off');
     assert.ok(flux.logs.some((l) => l.includes('client too slow')));
     slow.ws._socket.resume();
     const closed = await slow.waitClose({ timeoutMs: 15000 });
