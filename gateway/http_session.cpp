@@ -37,7 +37,9 @@ void http_session::run() {
 
 void http_session::do_read() {
   parser_.emplace();
-  parser_->body_limit(64 * 1024);
+  // The largest body any route takes; on_header narrows it per route.
+  parser_->body_limit(std::max<std::uint64_t>(
+    64 * 1024, ctx_->opts.ingest.max_body_bytes));
   stream_.expires_after(std::chrono::seconds(30));
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&http_session::on_header,
@@ -47,29 +49,40 @@ void http_session::do_read() {
 void http_session::on_header(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream)
     return do_close();
+  if (ec == http::error::body_limit)
+    return refuse_oversized();
   if (ec)
     return fail(ec, "http read");
-  // Webhook ingest (POST /ingest/{room}) takes larger bodies.
+  // Webhook ingest (POST /ingest/{room}) takes larger bodies than the rest.
   auto target = parser_->get().target();
+  std::uint64_t limit = 64 * 1024;
   if (target.substr(0, 8) == "/ingest/")
-    parser_->body_limit(std::max<std::uint64_t>(
-      64 * 1024, ctx_->opts.ingest.max_body_bytes));
+    limit = std::max<std::uint64_t>(limit, ctx_->opts.ingest.max_body_bytes);
+  if (auto len = parser_->content_length(); len && *len > limit)
+    return refuse_oversized();
+  parser_->body_limit(limit); // chunked bodies
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read,
                                              shared_from_this()));
 }
 
+// Answers 413 and closes; what the client still sends is read away first so
+// that it sees the answer rather than a connection reset.
+void http_session::refuse_oversized() {
+  auto res = make_response(parser_->get(), http::status::payload_too_large,
+                           "{\"error\":\"request body too large\","
+                           "\"accepted\":0}",
+                           "application/json");
+  res.keep_alive(false);
+  draining_ = true;
+  send(std::move(res));
+}
+
 void http_session::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream)
     return do_close();
-  if (ec == http::error::body_limit) { // answer, then close
-    auto res = make_response(parser_->get(), http::status::payload_too_large,
-                             "{\"error\":\"request body too large\","
-                             "\"accepted\":0}",
-                             "application/json");
-    res.keep_alive(false);
-    return send(std::move(res));
-  }
+  if (ec == http::error::body_limit)
+    return refuse_oversized();
   if (ec)
     return fail(ec, "http read");
   auto req = parser_->release();
@@ -147,9 +160,30 @@ void http_session::on_write(bool keep_alive, beast::error_code ec,
   pending_.reset();
   if (ec)
     return fail(ec, "http write");
+  if (!keep_alive && draining_)
+    return drain(0);
   if (!keep_alive)
     return do_close();
   do_read();
+}
+
+// After refusing an oversized body: half-close, then read and discard what
+// the client is still sending (bounded in bytes and time), so that it reads
+// the 413 instead of a connection reset.
+void http_session::drain(std::size_t total) {
+  if (total == 0) {
+    do_close();
+    stream_.expires_after(std::chrono::seconds(5));
+  }
+  if (total > (64u << 20))
+    return;
+  discard_.resize(16 * 1024);
+  stream_.async_read_some(
+    asio::buffer(discard_),
+    [self = shared_from_this(), total](beast::error_code ec, std::size_t n) {
+      if (!ec)
+        self->drain(total + n);
+    });
 }
 
 void http_session::do_close() {

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "gateway/beast.hpp"
 #include "gateway/context.hpp"
@@ -25,12 +26,16 @@ private:
   void send(response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void do_close();
+  void drain(std::size_t total);
+  void refuse_oversized();
 
   beast::tcp_stream stream_;
   std::shared_ptr<context> ctx_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<response> pending_;
+  bool draining_ = false;     // answering 413 to an oversized body
+  std::vector<char> discard_; // what is read away meanwhile
 };
 
 } // namespace flux::gateway
