@@ -45,10 +45,12 @@ void report(self_ptr self) {
   }
   if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
     return;
-  if (st.reported && ok != st.reported_ok)
-    log::write(ok ? log::level::info : log::level::warn, "kafka",
-               ok ? "kafka ready again" : "kafka not ready",
-               {{"reason", ok ? std::string{"-"} : reason}});
+  if (ok && !st.reported_ok) {
+    log::info("kafka", st.ever_ready ? "kafka ready again" : "kafka ready");
+    st.ever_ready = true;
+  }
+  else if (!ok && st.reported && st.reported_ok)
+    log::warn("kafka", "kafka not ready", {{"reason", reason}});
   st.reported = true;
   st.reported_ok = ok;
   st.reported_reason = reason;

@@ -61,6 +61,7 @@ struct kafka_bus_state {
   std::map<std::string, std::pair<bool, std::string>> health;
   bool reported = false;
   bool reported_ok = false;
+  bool ever_ready = false;
   std::string reported_reason;
   actor_counters counters;
   uint64_t published = 0;

@@ -123,6 +123,7 @@ std::pair<bool, std::string> client_readiness(const kafka_client_state& st,
 void write_broker_status(json::writer& w, const kafka_client_state& st) {
   w.kv("brokers", st.opts.brokers);
   w.kv("broker_state", st.health.name());
+  w.kv("broker_up", st.health.ok()); // a number on /metrics
   if (!st.health.reason.empty())
     w.kv("broker_reason", st.health.reason);
   w.kv("broker_state_since_ms", st.health.since_ms);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, FLUX_BIN } from './lib/flux.mjs';
 import {
   startBroker, Producer, Client, record, fetchRecords, topicOffsets, until,
-  actorsOf, readyz, subscribeWhenExists, eventsOf,
+  actorsOf, readyz, subscribeWhenExists, eventsOf, freePort,
 } from './lib/kafka.mjs';
 
 const run = `${process.pid}-${Date.now()}`;
@@ -160,6 +160,35 @@ test('a topic the broker refuses to create is a clear not-ready reason', async (
   await c.waitFor((x) => x.type === 'snapshot');
   c.close();
   await f.stop();
+});
+
+test('no broker: the producer buffer is bounded, drops the oldest snapshots first, never blocks the pollers', async () => {
+  const nobody = await freePort(); // nothing listens there
+  const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=127.0.0.1:${nobody}`,
+    '--node.role=pollers', '--bus.buffer-events=50', '--domains.crypto-ticker-interval-ms=20',
+    '--domains.stocks-interval-ms=20', '--domains.crypto-markets-interval-ms=20',
+    '--domains.weather-interval-ms=20'], { timeoutMs: 20000 });
+  procs.push(f);
+  const r = await until(async () => {
+    const x = await readyz(f.url);
+    return x.status === 503 && /kafka: broker down/.test(x.body.problems.kafka ?? '') ? x : null;
+  }, { what: 'readyz broker down', timeoutMs: 20000 });
+  assert.match(r.body.problems.kafka, /producer/);
+  const first = await until(async () => {
+    const [p] = await actorsOf(f.url, 'kafka_producer');
+    return p.dropped_snapshots > 0 ? p : null;
+  }, { what: 'snapshots dropped', timeoutMs: 20000 });
+  assert.equal(first.buffered, 50);
+  assert.equal(first.delivered, 0);
+  await sleep(1000);
+  const [later] = await actorsOf(f.url, 'kafka_producer');
+  assert.ok(later.received > first.received, 'pollers keep publishing');
+  assert.equal(later.buffered, 50, 'bounded');
+  assert.equal(later.received, later.buffered + later.dropped, 'every event buffered or counted');
+  assert.ok(later.mailbox < 100, `producer keeps up (mailbox ${later.mailbox})`);
+  const pollers = await actorsOf(f.url, 'poller');
+  assert.ok(pollers.every((p) => p.mailbox < 10), 'pollers not blocked');
+  assert.equal(await f.stop(), 0);
 });
 
 test('bad Kafka settings are rejected at start', () => {
