@@ -1,0 +1,138 @@
+// The poller's protection of upstreams and of itself, observed from outside
+// through the fixture server and /stats: circuit breaker transitions
+// (closed -> open -> half-open -> open with a longer wait -> closed),
+// backoff while failing, Retry-After honored, single-flight, and pacing to
+// an upstream rate limit (per call for Finnhub, per fetch for CoinGecko).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startFlux, getJson } from './lib/flux.mjs';
+import { startUpstream } from '../fixtures/upstream.mjs';
+
+let up;
+let flux;
+let started;
+
+before(async () => {
+  up = await startUpstream();
+  process.env.FINNHUB_API_KEY = 'test-key';
+  started = Date.now();
+  flux = await startFlux([
+    '--domains.mode=live',
+    '--domains.cities=["London","Tokyo","Berlin","Sydney"]',
+    `--connectors.open-meteo-url=${up.http}`,
+    `--connectors.coingecko-url=${up.http}`,
+    `--connectors.coinbase-url=${up.ws}`,
+    `--connectors.finnhub-url=${up.http}`,
+    `--connectors.news-feeds=["${up.http}/feeds/rss.xml"]`,
+    '--connectors.ticker-products=["BTC-USD"]',
+    '--connectors.stock-symbols=["AAPL","MSFT","NVDA","AMZN","GOOGL","TSLA","JPM"]',
+    '--connectors.weather-interval-ms=200', '--connectors.news-interval-ms=5000',
+    '--connectors.stocks-interval-ms=100', '--connectors.finnhub-calls-per-min=120',
+    '--connectors.markets-interval-ms=100', '--connectors.coingecko-calls-per-min=60',
+    '--connectors.breaker-failures=3', '--connectors.breaker-open-ms=1000',
+    '--connectors.max-backoff-ms=4000', '--domains.fetch-timeout-ms=3000',
+  ]);
+  delete process.env.FINNHUB_API_KEY;
+});
+after(async () => { await flux?.stop(); await up?.stop(); });
+
+async function poller(name) {
+  const { body } = await getJson(`${flux.url}/stats`);
+  return body.node.actors.find((a) => a.kind === 'poller' && a.name === name);
+}
+
+async function until(fn, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+test('the circuit breaker opens, lets one trial through when half-open, re-opens longer, then closes', async () => {
+  await until(async () => (await poller('open-meteo.berlin'))?.last_success_ms > 0, 'a first success');
+  up.setMode('forecast:52.52', 'status:500');
+  const open = await until(async () => {
+    const p = await poller('open-meteo.berlin');
+    return p.breaker.state === 'open' && p;
+  }, 'breaker open');
+  assert.ok(open.consecutive_failures >= 3);
+  assert.ok(open.stale, 'stale while the breaker is open');
+  assert.ok(open.backoff_ms > 0, 'backing off');
+  assert.equal(open.breaker.failure_threshold, 3);
+  assert.ok(open.breaker.open_until_ms - open.breaker.opened_at_ms === 1000, 'first open: 1000 ms');
+  // While open, no request reaches the upstream.
+  const c0 = up.count('forecast:52.52');
+  await sleep(Math.max(0, open.breaker.open_until_ms - Date.now() - 300));
+  assert.equal(up.count('forecast:52.52'), c0, 'no calls while open');
+  // Half-open: one trial, which fails: open again for twice as long.
+  const reopened = await until(async () => {
+    const p = await poller('open-meteo.berlin');
+    return p.breaker.opens >= 2 && p.breaker.state === 'open' && p;
+  }, 're-opened after the trial');
+  assert.equal(up.count('forecast:52.52'), c0 + 1, 'exactly one trial call');
+  assert.equal(reopened.breaker.open_until_ms - reopened.breaker.opened_at_ms, 2000);
+  // Upstream healthy again: the next trial closes the breaker.
+  up.setMode('forecast:52.52', 'ok');
+  const closed = await until(async () => {
+    const p = await poller('open-meteo.berlin');
+    return p.breaker.state === 'closed' && !p.stale && p;
+  }, 'breaker closed', 8000);
+  assert.equal(closed.consecutive_failures, 0);
+  assert.equal(closed.backoff_ms, 0);
+  // Other cities never noticed.
+  const london = await poller('open-meteo.london');
+  assert.equal(london.breaker.opens, 0);
+  assert.equal(london.stale, false);
+});
+
+test('429 Retry-After is honored before the next call', async () => {
+  const n0 = up.count('forecast:35.68');
+  up.setMode('forecast:35.68', '429:2');
+  const first = await until(() => up.count('forecast:35.68') > n0
+    && up.requests('forecast:35.68').at(-1), 'a 429');
+  up.setMode('forecast:35.68', 'ok');
+  const next = await until(() => up.requests('forecast:35.68').find((r) => r.t > first.t), 'the next call', 6000);
+  const gap = next.t - first.t;
+  assert.ok(gap >= 1900, `waited ${gap} ms after Retry-After: 2`);
+  assert.ok(gap < 4500, `but not much longer (${gap} ms)`);
+  const p = await poller('open-meteo.tokyo');
+  assert.ok(p.retry_after >= 1);
+  assert.equal(p.last_retry_after_ms, 2000);
+});
+
+test('single-flight: a slow upstream never sees two requests of the same source at once', async () => {
+  up.setMode('forecast:-33.87', 'slow:900');
+  const p0 = await poller('open-meteo.sydney');
+  await sleep(3000);
+  up.setMode('forecast:-33.87', 'ok');
+  const p1 = await poller('open-meteo.sydney');
+  assert.equal(up.maxInflight('forecast:-33.87'), 1);
+  assert.ok(p1.skipped - p0.skipped >= 3, `ticks skipped while in flight: ${p1.skipped - p0.skipped}`);
+  assert.equal(p1.failures, p0.failures, 'slow is not failed (under the timeout)');
+});
+
+test('Finnhub calls are paced to the configured rate, across symbols', async () => {
+  // 120 calls a minute = 2 a second, at most 5 at once; unpaced, 7 symbols
+  // every 100 ms would be 70 calls a second.
+  const quotes = up.requests('quote');
+  assert.ok(quotes.length > 0);
+  const t0 = quotes[0].t;
+  await sleep(Math.max(0, t0 + 3000 - Date.now()));
+  const inWindow = up.requests('quote').filter((r) => r.t <= t0 + 3000).length;
+  assert.ok(inWindow >= 5, `${inWindow} calls`);
+  assert.ok(inWindow <= 5 + 2 * 3 + 2, `${inWindow} calls in 3 s at 2/s with a burst of 5`);
+});
+
+test('CoinGecko fetches are paced by the poller (calls per minute)', async () => {
+  const runFor = (Date.now() - started) / 1000;
+  const calls = up.count('markets');
+  // 60 a minute: about one a second (interval 100 ms would be ten).
+  assert.ok(calls <= Math.ceil(runFor) + 2, `${calls} calls in ${runFor.toFixed(1)} s`);
+  const p = await poller('coingecko.markets');
+  assert.ok(p.rate_limited > 0, 'ticks delayed by the rate limit');
+  assert.equal(p.rate_limit_per_min, 60);
+});
