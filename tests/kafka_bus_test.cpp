@@ -1,0 +1,221 @@
+// The Kafka bus actor on CAF's deterministic test coordinator, with stand-in
+// producer and consumer actors (no broker needed): forwarding across child
+// restarts, buffering while no producer is attached, readiness merging and
+// roles.
+#include <doctest/doctest.h>
+
+#include <caf/all.hpp>
+
+#include "bus/kafka_bus.hpp"
+#include "core/type_ids.hpp"
+
+using namespace flux;
+using namespace flux::bus;
+
+namespace {
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.policy", caf::atom("testing"));
+  }
+};
+
+// Stands in for the node, the producer, the consumer and the directory.
+struct stub_state {
+  std::vector<std::string> published; // event ids
+  std::vector<std::string> subscribed;
+  std::vector<std::pair<int32_t, int64_t>> commits;
+  std::vector<std::string> ready; // "component:ok:reason"
+};
+
+caf::behavior stub(caf::stateful_actor<stub_state>* self) {
+  return {
+    [self](atom::publish, const event& e) {
+      self->state.published.push_back(e.id);
+    },
+    [self](atom::subscribe, const std::string& topic, const std::string& group,
+           const caf::actor&) -> int32_t {
+      self->state.subscribed.push_back(topic + "/" + group);
+      return 4;
+    },
+    [self](atom::commit, const std::string&, const std::string&, int32_t p,
+           int64_t next) { self->state.commits.emplace_back(p, next); },
+    [self](atom::ready, const std::string& who, bool ok,
+           const std::string& reason) {
+      self->state.ready.push_back(who + ":" + (ok ? "ok" : "down") + ":"
+                                  + reason);
+    },
+    [self](atom::deliver, const std::string&, int32_t, int64_t,
+           const std::string&) {},
+  };
+}
+
+struct fixture {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched
+    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+
+  void run() { sched.run(); }
+
+  stub_state& stub_of(const caf::actor& a) {
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(a);
+    return dynamic_cast<caf::stateful_actor<stub_state>&>(*ptr).state;
+  }
+
+  kafka_bus_state& bus_of(const caf::actor& a) {
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(a);
+    return dynamic_cast<caf::stateful_actor<kafka_bus_state>&>(*ptr).state;
+  }
+
+  caf::actor spawn_bus(node_role role, const caf::actor& node) {
+    kafka_bus_options o;
+    o.role = role;
+    o.kafka.topic = "t";
+    o.kafka.group = "g";
+    o.kafka.partitions = 4;
+    o.kafka.buffer_events = 3;
+    return sys.spawn(kafka_bus, o, node);
+  }
+
+  static event ev(const std::string& id, event_kind kind = event_kind::update) {
+    event e;
+    e.id = id;
+    e.room = "r";
+    e.kind = kind;
+    e.key = "k";
+    e.ts = 1;
+    e.data = "1";
+    return e;
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "kafka bus buffers publishes until a producer "
+                           "attaches, then forwards them in order") {
+  auto node = sys.spawn(stub);
+  auto bus = spawn_bus(node_role::all, node);
+  run();
+  caf::anon_send(bus, atom::publish_v, ev("a"));
+  caf::anon_send(bus, atom::publish_v, ev("s1", event_kind::snapshot));
+  caf::anon_send(bus, atom::publish_v, ev("b"));
+  caf::anon_send(bus, atom::publish_v, ev("c")); // full: s1 goes first
+  run();
+  CHECK(bus_of(bus).waiting.size() == 3);
+  CHECK(bus_of(bus).waiting.dropped_snapshots() == 1);
+  auto producer = sys.spawn(stub);
+  caf::anon_send(bus, atom::join_v, producer, std::string{"kafka_producer"},
+                 std::string{"producer"}, int64_t{0});
+  run();
+  CHECK(stub_of(producer).published == std::vector<std::string>{"a", "b", "c"});
+  caf::anon_send(bus, atom::publish_v, ev("d"));
+  run();
+  CHECK(stub_of(producer).published.back() == "d");
+
+  // The producer dies: publishes wait again, for its successor.
+  caf::anon_send_exit(producer, caf::exit_reason::kill);
+  run();
+  caf::anon_send(bus, atom::publish_v, ev("e"));
+  run();
+  auto successor = sys.spawn(stub);
+  caf::anon_send(bus, atom::join_v, successor, std::string{"kafka_producer"},
+                 std::string{"producer"}, int64_t{1});
+  run();
+  CHECK(stub_of(successor).published == std::vector<std::string>{"e"});
+  caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(successor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_CASE_FIXTURE(fixture, "kafka bus replays the subscription to a restarted "
+                           "consumer and forwards commits") {
+  auto node = sys.spawn(stub);
+  auto bus = spawn_bus(node_role::gateway, node);
+  auto directory = sys.spawn(stub);
+  auto consumer = sys.spawn(stub);
+  run();
+  int32_t partitions = -1;
+  auto client = sys.spawn([&](caf::event_based_actor* self) {
+    self->request(bus, caf::infinite, atom::subscribe_v, std::string{"t"},
+                  std::string{"g"}, directory)
+      .then([&](int32_t n) { partitions = n; });
+  });
+  run();
+  CHECK(partitions == 4);
+  caf::anon_send(bus, atom::join_v, consumer, std::string{"kafka_consumer"},
+                 std::string{"consumer"}, int64_t{0});
+  run();
+  CHECK(stub_of(consumer).subscribed == std::vector<std::string>{"t/g"});
+  caf::anon_send(bus, atom::commit_v, std::string{"t"}, std::string{"g"},
+                 int32_t{2}, int64_t{17});
+  run();
+  CHECK(stub_of(consumer).commits.size() == 1);
+  caf::anon_send_exit(consumer, caf::exit_reason::kill);
+  run();
+  auto successor = sys.spawn(stub);
+  caf::anon_send(bus, atom::join_v, successor, std::string{"kafka_consumer"},
+                 std::string{"consumer"}, int64_t{1});
+  run();
+  CHECK(stub_of(successor).subscribed == std::vector<std::string>{"t/g"});
+  // The gateway role does not produce.
+  caf::anon_send(bus, atom::publish_v, ev("x"));
+  run();
+  CHECK(bus_of(bus).rejected == 1);
+  for (auto& a : {bus, directory, successor, node})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_CASE_FIXTURE(fixture, "kafka bus merges the clients' readiness into one "
+                           "node component") {
+  auto node = sys.spawn(stub);
+  auto bus = spawn_bus(node_role::all, node);
+  run();
+  auto& ready = stub_of(node).ready;
+  REQUIRE(!ready.empty());
+  CHECK(ready.back().rfind("kafka:down:", 0) == 0);
+  caf::anon_send(bus, atom::ready_v, std::string{"producer"}, true,
+                 std::string{});
+  run();
+  CHECK(ready.back().rfind("kafka:down:", 0) == 0); // consumer not yet
+  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, true,
+                 std::string{});
+  run();
+  CHECK(ready.back() == "kafka:ok:");
+  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
+                 std::string{"kafka: broker down: 1/1 brokers are down"});
+  run();
+  CHECK(ready.back() == "kafka:down:kafka: broker down: 1/1 brokers are down");
+  auto n = ready.size();
+  // The same state again is not reported again.
+  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
+                 std::string{"kafka: broker down: 1/1 brokers are down"});
+  run();
+  CHECK(ready.size() == n);
+  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, true,
+                 std::string{});
+  run();
+  CHECK(ready.back() == "kafka:ok:");
+  caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_CASE_FIXTURE(fixture, "kafka bus in the pollers role does not consume") {
+  auto node = sys.spawn(stub);
+  auto bus = spawn_bus(node_role::pollers, node);
+  run();
+  int32_t partitions = -1;
+  auto client = sys.spawn([&](caf::event_based_actor* self) {
+    self->request(bus, caf::infinite, atom::subscribe_v, std::string{"t"},
+                  std::string{"g"}, caf::actor{self})
+      .then([&](int32_t n) { partitions = n; });
+  });
+  run();
+  CHECK(partitions == 0);
+  caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  run();
+}
