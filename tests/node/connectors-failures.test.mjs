@@ -84,6 +84,7 @@ test('timeouts, truncated, malformed and oversized answers each stale the room w
     ['malformed', /invalid JSON/],
     ['oversized:200000', /over 65536 bytes/],
     ['status:503', /HTTP 503/],
+    ['redirect:4', /too many redirects \(more than 3\)/],
   ];
   for (const [mode, reason] of cases) {
     const from = c.frames.length;
@@ -93,6 +94,18 @@ test('timeouts, truncated, malformed and oversized answers each stale the room w
     up.setMode('forecast:35.68', 'ok');
     await c.waitFor(isStatus('weather.tokyo', false), { timeoutMs: 10000, from });
   }
+  c.close();
+});
+
+test('up to three redirects are followed', async () => {
+  const c = await subscribed(['weather.tokyo']);
+  up.setMode('forecast:35.68', 'redirect:3');
+  const n = up.count('forecast:35.68');
+  await c.waitForCount((f) => isSnap('weather.tokyo')(f) && up.count('forecast:35.68') > n + 4, 2,
+    { timeoutMs: 10000 });
+  assert.ok(!c.frames.some(isStatus('weather.tokyo', true)), 'not stale');
+  assert.ok(up.requests('forecast:35.68').some((r) => r.url.includes('hop=3')), 'followed to the 3rd hop');
+  up.setMode('forecast:35.68', 'ok');
   c.close();
 });
 
