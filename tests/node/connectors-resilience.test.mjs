@@ -66,8 +66,12 @@ test('the circuit breaker opens, lets one trial through when half-open, re-opens
   assert.ok(open.breaker.open_until_ms - open.breaker.opened_at_ms === 1000, 'first open: 1000 ms');
   // While open, no request reaches the upstream.
   const c0 = up.count('forecast:52.52');
-  await sleep(Math.max(0, open.breaker.open_until_ms - Date.now() - 300));
-  assert.equal(up.count('forecast:52.52'), c0, 'no calls while open');
+  const quiet = open.breaker.open_until_ms - Date.now() - 300;
+  if (quiet > 100) { // (skipped if this machine was too slow to look in time)
+    await sleep(quiet);
+    if (Date.now() < open.breaker.open_until_ms - 50)
+      assert.equal(up.count('forecast:52.52'), c0, 'no calls while open');
+  }
   // Half-open: one trial, which fails: open again for twice as long.
   const reopened = await until(async () => {
     const p = await poller('open-meteo.berlin');

@@ -21,7 +21,7 @@ before(async () => {
     `--connectors.ca-file=${up.caFile}`,
     `--connectors.open-meteo-url=${up.https}`,
     `--connectors.coingecko-url=${up.http}`,
-    `--connectors.coinbase-url=${up.ws}`,
+    `--connectors.coinbase-url=${up.wss}`, // WebSocket over TLS (test CA)
     `--connectors.finnhub-url=${up.http}`,
     `--connectors.newsdata-url=${up.http}`,
     `--connectors.news-feeds=["${up.http}/feeds/rss.xml","${up.https}/feeds/atom.xml"]`,
@@ -138,7 +138,7 @@ test('RSS, Atom and NewsData.io merge into news.top, deduplicated by link', asyn
   for (const i of n.items) assert.match(i.id, /^n-[0-9a-f]{12}$/);
 });
 
-test('the Coinbase feed becomes crypto.ticker updates, coalesced per product', async () => {
+test('the Coinbase feed (wss://) becomes crypto.ticker updates, coalesced per product', async () => {
   const c = await Client.connect(flux.wsUrl);
   c.send({ op: 'subscribe', room: 'crypto.ticker' });
   const events = await c.waitForCount((f) => f.type === 'event' && f.room === 'crypto.ticker', 12,
@@ -153,10 +153,22 @@ test('the Coinbase feed becomes crypto.ticker updates, coalesced per product', a
   const btc = events.find((e) => e.key === 'BTC-USD');
   assert.equal(btc.data.open_24h, 65660);
   assert.equal(btc.data.change_24h_pct, Math.round((btc.data.price / 65660 - 1) * 10000) / 100);
-  // The fixture sends 3 ticks per product every 50 ms; flux flushes every
-  // 200 ms with the latest tick of each product: far fewer events than ticks.
-  const seqs = events.map((e) => e.pos);
-  assert.ok(seqs.length >= 12);
+  // The fixture sends 3 ticks per product every 50 ms (60 a second); flux
+  // flushes every 200 ms with the latest tick of each product: at most one
+  // event per product per flush.
+  const from = c.frames.length;
+  const seq0 = up.feed.seq;
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 2000));
+  const window = c.frames.slice(from).filter((f) => f.type === 'event' && f.room === 'crypto.ticker');
+  const elapsed = Date.now() - t0;
+  const ticks = up.feed.seq - seq0;
+  for (const p of ['BTC-USD', 'ETH-USD', 'SOL-USD']) {
+    const n = window.filter((e) => e.key === p).length;
+    assert.ok(n >= 3, `${p}: ${n} events in ${elapsed} ms`);
+    assert.ok(n <= Math.ceil(elapsed / 200) + 2, `${p}: ${n} events in ${elapsed} ms, one per flush at most`);
+  }
+  assert.ok(ticks > window.length * 3, `${ticks} ticks coalesced into ${window.length} events`);
   assert.equal(up.feed.subscribes >= 1, true);
   const stats = await getJson(`${flux.url}/stats`);
   const poller = JSON.stringify(stats.body).includes('coinbase.ticker');
@@ -175,6 +187,11 @@ test('/stats shows every connector poller with its breaker closed', async () => 
     assert.equal(p.breaker.state, 'closed', p.name);
     assert.equal(typeof p.breaker.opens, 'number');
   }
+  // The fixture's feeds never change: after the first, news snapshots are
+  // suppressed rather than published again.
+  const news = pollers.find((p) => p.name === 'news');
+  assert.ok(news.fetches >= 2 && news.suppressed >= 1, JSON.stringify(news));
+  assert.equal(news.published, 1);
   assert.ok(text.length > 0);
 });
 
