@@ -1,7 +1,10 @@
 #include "bus/kafka_consumer.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include <librdkafka/rdkafka.h>
 
@@ -16,6 +19,13 @@ namespace {
 using self_ptr = caf::stateful_actor<kafka_consumer_state>*;
 
 constexpr int max_batch = 500; // records per tick before looking at messages
+
+struct close_sync {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool done = false;
+  bool closed = false;
+};
 
 kafka_consumer_state* state_of(void* opaque) {
   return static_cast<kafka_consumer_state*>(
@@ -254,40 +264,73 @@ void kafka_consumer_state::shut_down() {
   if (!rk)
     return;
   stopping = true;
-  bool closed = true;
-  if (subscribed) {
-    // Leave the group and commit the stored offsets, but never wait long:
-    // with the broker away this would otherwise take session.timeout.ms.
-    auto* q = rd_kafka_queue_new(rk);
-    if (auto* e = rd_kafka_consumer_close_queue(rk, q)) {
-      log::warn("kafka", "consumer close failed",
-                {{"error", rd_kafka_error_string(e)}});
-      rd_kafka_error_destroy(e);
-    } else {
-      auto deadline = now_ms() + (health.ok() ? 3000 : 500);
-      while (!rd_kafka_consumer_closed(rk) && now_ms() < deadline) {
-        auto* ev = rd_kafka_queue_poll(q, 50);
-        if (!ev)
-          continue;
-        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
-          auto* parts = rd_kafka_event_topic_partition_list(ev);
-          if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
-            assign(*this, rk, parts);
-          else
-            revoke(*this, rk, parts, false);
-        }
-        rd_kafka_event_destroy(ev);
-      }
-    }
-    closed = rd_kafka_consumer_closed(rk) != 0;
-    rd_kafka_queue_destroy(q);
-    if (!closed)
-      log::warn("kafka", "consumer did not close in time; leaving anyway");
-  }
   admin.reset(); // its queue must go before the handle
-  rd_kafka_destroy_flags(rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  // Leaving the group (and committing the stored offsets) needs the broker;
+  // without it librdkafka may wait up to session.timeout.ms. So: a graceful
+  // close only while the broker is up, and the whole close + destroy on a
+  // helper thread we wait for at most a few seconds. Nothing there touches
+  // this state (callbacks only run inside our own poll calls).
+  auto* handle = rk;
   rk = nullptr;
-  log::info("kafka", "consumer stopped", {{"consumed", std::to_string(consumed)}});
+  bool graceful = subscribed && health.ok();
+  auto sync = std::make_shared<close_sync>();
+  std::thread closer{[handle, graceful, sync] {
+    bool closed = false;
+    if (graceful) {
+      auto* q = rd_kafka_queue_new(handle);
+      if (auto* e = rd_kafka_consumer_close_queue(handle, q)) {
+        rd_kafka_error_destroy(e);
+      } else {
+        auto deadline = now_ms() + 3000;
+        while (!rd_kafka_consumer_closed(handle) && now_ms() < deadline) {
+          auto* ev = rd_kafka_queue_poll(q, 50);
+          if (!ev)
+            continue;
+          if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+            auto* parts = rd_kafka_event_topic_partition_list(ev);
+            bool coop = cooperative(handle);
+            if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+              if (coop) {
+                if (auto* e = rd_kafka_incremental_assign(handle, parts))
+                  rd_kafka_error_destroy(e);
+              } else {
+                rd_kafka_assign(handle, parts);
+              }
+            } else if (coop) {
+              if (auto* e = rd_kafka_incremental_unassign(handle, parts))
+                rd_kafka_error_destroy(e);
+            } else {
+              rd_kafka_assign(handle, nullptr);
+            }
+          }
+          rd_kafka_event_destroy(ev);
+        }
+        closed = rd_kafka_consumer_closed(handle) != 0;
+      }
+      rd_kafka_queue_destroy(q);
+    }
+    rd_kafka_destroy_flags(handle,
+                           closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    std::lock_guard<std::mutex> guard{sync->mtx};
+    sync->done = true;
+    sync->closed = closed;
+    sync->cv.notify_all();
+  }};
+  std::unique_lock<std::mutex> lock{sync->mtx};
+  if (sync->cv.wait_for(lock, std::chrono::seconds{5},
+                        [&] { return sync->done; })) {
+    lock.unlock();
+    closer.join();
+    if (graceful && !sync->closed)
+      log::warn("kafka", "consumer did not leave the group in time");
+  } else {
+    lock.unlock();
+    closer.detach(); // the process may end before librdkafka is done
+    log::warn("kafka", "librdkafka still closing the consumer; not waiting");
+  }
+  log::info("kafka", "consumer stopped",
+            {{"consumed", std::to_string(consumed)},
+             {"left_group", graceful ? "yes" : "no (broker down)"}});
 }
 
 caf::behavior kafka_consumer(self_ptr self, kafka_options opts,
@@ -307,6 +350,10 @@ caf::behavior kafka_consumer(self_ptr self, kafka_options opts,
      {"enable.auto.commit", "true"},
      {"auto.commit.interval.ms", "1000"},
      {"auto.offset.reset", "earliest"},
+     // A gateway that died without leaving the group holds its partitions
+     // until this passes: keep failover short (librdkafka's default: 45 s).
+     {"session.timeout.ms", "10000"},
+     {"heartbeat.interval.ms", "3000"},
      {"enable.partition.eof", "false"},
      {"statistics.interval.ms", "1000"},
      {"reconnect.backoff.ms", "100"},
