@@ -55,7 +55,7 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
     '--domains.crypto-ticker-interval-ms=100']);
   for (const f of [gateway, pollers])
     await until(async () => (await readyz(f.url)).status === 200,
-      { what: 'node ready', timeoutMs: 30000 });
+      { what: 'node ready', timeoutMs: 60000 });
 
   // A room fed by our own producer with sequence numbers.
   const room = 'seq.outage';
@@ -79,7 +79,7 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
 
     const timer = setInterval(send, 25); // ~40 events/s
     try {
-      await a.waitFor((f) => f.type === 'event' && f.data?.seq >= 40, { timeoutMs: 30000 });
+      await a.waitFor((f) => f.type === 'event' && f.data?.seq >= 40, { timeoutMs: 60000 });
       b.close();
 
       // The broker goes away.

@@ -38,7 +38,7 @@ test('a second gateway in the same group continues from the committed offsets', 
   try {
     const first = await flux(args);
     await until(async () => (await readyz(first.url)).status === 200,
-      { what: 'first gateway ready', timeoutMs: 30000 });
+      { what: 'first gateway ready', timeoutMs: 60000 });
     producer.send(room, ev(1));
     const c = await Client.connect(first.wsUrl);
     await subscribeWhenExists(c, room);
@@ -51,7 +51,7 @@ test('a second gateway in the same group continues from the committed offsets', 
     await until(async () => {
       const o = await topicOffsets(broker.bootstrap, topic, group);
       return o[partition].committed === last.pos + 1;
-    }, { what: 'offset after event 50 committed', timeoutMs: 15000 });
+    }, { what: 'offset after event 50 committed', timeoutMs: 30000 });
     c.close();
     assert.equal(await first.stop(), 0);
 
@@ -62,7 +62,7 @@ test('a second gateway in the same group continues from the committed offsets', 
 
     const second = await flux(args);
     await until(async () => (await readyz(second.url)).status === 200,
-      { what: 'second gateway ready', timeoutMs: 30000 });
+      { what: 'second gateway ready', timeoutMs: 60000 });
     const c2 = await Client.connect(second.wsUrl);
     const sub = await subscribeWhenExists(c2, room,
       { resume: { epoch: last.epoch, pos: last.pos } });

@@ -35,9 +35,9 @@ test('pollers -> Kafka -> gateway -> WebSocket, in order, positions are offsets'
     '--domains.crypto-ticker-interval-ms=100']);
   const gateway = await flux([...common, '--node.role=gateway']);
   await until(async () => (await readyz(gateway.url)).status === 200,
-    { what: 'gateway ready', timeoutMs: 30000 });
+    { what: 'gateway ready', timeoutMs: 60000 });
   await until(async () => (await readyz(pollers.url)).status === 200,
-    { what: 'pollers ready', timeoutMs: 30000 });
+    { what: 'pollers ready', timeoutMs: 60000 });
 
   // Roles: the gateway runs no pollers and does not produce; the pollers
   // node does not consume.
@@ -80,7 +80,7 @@ test('pollers -> Kafka -> gateway -> WebSocket, in order, positions are offsets'
     const [s] = await actorsOf(gateway.url, 'kafka_consumer');
     const p = s.partitions.find((x) => x.partition === partition);
     return p && p.committed_offset > 0 ? s : null;
-  }, { what: 'a committed offset on /stats', timeoutMs: 15000 });
+  }, { what: 'a committed offset on /stats', timeoutMs: 30000 });
   assert.equal(consumer.broker_state, 'up');
   assert.equal(consumer.group, group);
   const p = consumer.partitions.find((x) => x.partition === partition);
@@ -99,7 +99,7 @@ test('outside producer: records reach clients; malformed ones are skipped and co
   const gateway = await flux([`--bus.topic=${topic}`, `--bus.group=gw-ext-${run}`,
     '--bus.partitions=2', '--node.role=gateway']);
   await until(async () => (await readyz(gateway.url)).status === 200,
-    { what: 'gateway ready', timeoutMs: 30000 });
+    { what: 'gateway ready', timeoutMs: 60000 });
   const room = 'ext.orders';
   const producer = new Producer(broker.bootstrap, topic);
   try {
@@ -137,7 +137,7 @@ test('outside producer: records reach clients; malformed ones are skipped and co
     await until(async () => {
       const o = await topicOffsets(broker.bootstrap, topic, `gw-ext-${run}`);
       return o[partition].committed === o[partition].high;
-    }, { what: 'all records committed', timeoutMs: 15000 });
+    }, { what: 'all records committed', timeoutMs: 30000 });
     c.close();
   } finally {
     producer.kill();

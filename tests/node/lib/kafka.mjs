@@ -17,15 +17,22 @@ export const KAFKA_TOOL = process.env.FLUX_KAFKA_TOOL
   ?? path.join(path.dirname(FLUX_BIN), 'tests', 'flux_kafka_tool');
 const KAFKA_LOCAL = path.join(SOURCE_DIR, 'scripts', 'kafka-local');
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+// A free port for a listener, below the kernel's ephemeral range (so that
+// no outgoing connection takes it between our check and the broker's bind).
+function tryListen(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+export async function freePort() {
+  for (let i = 0; i < 200; i += 1) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await tryListen(port)) return port;
+  }
+  throw new Error('no free port found');
 }
 
 // Runs a command; resolves with its exit code and output (bounded in time).
@@ -50,10 +57,25 @@ export function run(cmd, args, { env = process.env, timeoutMs = 60000, input } =
 // run dir unique to this process. stop()/start() keep its data (an outage);
 // destroy() stops it and deletes the run dir.
 export async function startBroker(name) {
+  let lastError;
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const broker = await makeBroker(name, attempt);
+    try {
+      await broker.start();
+      return broker;
+    } catch (e) {
+      lastError = e; // e.g. a port taken meanwhile: new ports, new dir
+      await broker.destroy().catch(() => {});
+    }
+  }
+  throw lastError;
+}
+
+async function makeBroker(name, attempt) {
   const port = await freePort();
   let controller = await freePort();
   while (controller === port) controller = await freePort();
-  const dir = path.join(SOURCE_DIR, '.cache', 'kafka', `test-${name}-${process.pid}`);
+  const dir = path.join(SOURCE_DIR, '.cache', 'kafka', `test-${name}-${process.pid}-${attempt}`);
   const env = {
     ...process.env,
     KAFKA_PORT: String(port),
@@ -71,10 +93,10 @@ export async function startBroker(name) {
   const script = async (cmd, timeoutMs) => {
     const r = await run(KAFKA_LOCAL, [cmd], { env, timeoutMs });
     if (r.code !== 0)
-      throw new Error(`kafka-local ${cmd} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+      throw new Error(`kafka-local ${cmd} failed (${r.code}):\n${r.stdout}\n${r.stderr.slice(-3000)}`);
     return r;
   };
-  const broker = {
+  return {
     bootstrap: `127.0.0.1:${port}`,
     port,
     dir,
@@ -87,13 +109,6 @@ export async function startBroker(name) {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  try {
-    await broker.start();
-  } catch (e) {
-    await broker.destroy().catch(() => {});
-    throw e;
-  }
-  return broker;
 }
 
 // A record in the documented event format (docs/events.md).
