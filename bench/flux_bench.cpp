@@ -1287,6 +1287,12 @@ int main(int argc, char** argv) {
     << ",\"cpu_pct\":"
     << (server_cpu_s >= 0 && window_s > 0
           ? num(server_cpu_s / window_s * 100, 1) : "null")
+    // CPU time the server spent per delivered event: less sensitive to
+    // other load on the machine than throughput or latency.
+    << ",\"cpu_us_per_event\":"
+    << (server_cpu_s >= 0 && total.events > 0
+          ? num(server_cpu_s * 1e6 / static_cast<double>(total.events), 2)
+          : "null")
     << "},\"bench_cpu_pct\":"
     << num(window_s > 0 ? self_cpu / window_s * 100 : 0, 1);
   if (o.validate)
