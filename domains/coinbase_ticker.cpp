@@ -434,6 +434,7 @@ public:
 
   std::string name() const override { return "coinbase.ticker"; }
   std::vector<std::string> rooms() const override { return {"crypto.ticker"}; }
+  bool streaming() const override { return true; }
 
   void fetch(std::function<void(fetch_result)> done) override {
     feed_->start(); // the first fetch opens the connection

@@ -61,8 +61,11 @@ void on_failure(self_ptr self, const std::string& why,
   st.breaker.on_failure(now);
   // Back off (with jitter), at least as long as the upstream asked, and
   // while the breaker is open, until it lets a trial through.
-  auto delay = backoff_ms(st.opts.interval.count(), st.opts.max_backoff.count(),
-                          st.consecutive_failures, jitter_unit());
+  auto delay = st.src->streaming()
+                 ? st.opts.interval.count()
+                 : backoff_ms(st.opts.interval.count(),
+                              st.opts.max_backoff.count(),
+                              st.consecutive_failures, jitter_unit());
   if (retry_after_ms > 0) {
     ++st.retry_after;
     st.last_retry_after_ms = retry_after_ms;
@@ -147,6 +150,8 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
   st.src = std::move(src);
   st.name_ = st.src->name();
   st.bus = std::move(bus);
+  if (st.src->streaming())
+    opts.breaker.failure_threshold = 0; // the source reconnects by itself
   st.opts = opts;
   st.breaker = circuit_breaker{opts.breaker};
   if (opts.max_fetches_per_min > 0)

@@ -33,6 +33,13 @@ public:
 
   // Starts one fetch. `done` is called exactly once, on any thread.
   virtual void fetch(std::function<void(fetch_result)> done) = 0;
+
+  // True for a source that keeps its own upstream connection (a WebSocket
+  // feed with its own reconnect loop) and whose fetch only hands over what
+  // arrived: the poller then neither backs off nor opens a breaker on
+  // failures, so the room is fresh again at the first flush after the feed
+  // is back.
+  virtual bool streaming() const { return false; }
 };
 
 } // namespace flux

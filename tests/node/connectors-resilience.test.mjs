@@ -25,7 +25,7 @@ before(async () => {
     `--connectors.coinbase-url=${up.ws}`,
     `--connectors.finnhub-url=${up.http}`,
     `--connectors.news-feeds=["${up.http}/feeds/rss.xml"]`,
-    '--connectors.ticker-products=["BTC-USD"]',
+    '--connectors.ticker-products=["BTC-USD"]', '--connectors.ticker-flush-ms=200',
     '--connectors.stock-symbols=["AAPL","MSFT","NVDA","AMZN","GOOGL","TSLA","JPM"]',
     '--connectors.weather-interval-ms=200', '--connectors.news-interval-ms=5000',
     '--connectors.stocks-interval-ms=100', '--connectors.finnhub-calls-per-min=120',
@@ -139,4 +139,20 @@ test('CoinGecko fetches are paced by the poller (calls per minute)', async () =>
   const p = await poller('coingecko.markets');
   assert.ok(p.rate_limited > 0, 'ticks delayed by the rate limit');
   assert.equal(p.rate_limit_per_min, 60);
+});
+
+test('a streaming source (the WebSocket feed) neither backs off nor trips the breaker', async () => {
+  await until(async () => (await poller('coinbase.ticker'))?.published > 0, 'ticks');
+  up.setFeedMode('refuse');
+  await until(async () => (await poller('coinbase.ticker')).consecutive_failures >= 6,
+    'failures while the feed is down');
+  const down = await poller('coinbase.ticker');
+  assert.equal(down.breaker.state, 'closed');
+  assert.equal(down.breaker.opens, 0);
+  assert.equal(down.backoff_ms, 200, 'retries at the flush interval');
+  assert.ok(down.stale);
+  up.setFeedMode('ok');
+  const t0 = Date.now();
+  await until(async () => !(await poller('coinbase.ticker')).stale, 'fresh again', 15000);
+  assert.ok(Date.now() - t0 < 12000);
 });
