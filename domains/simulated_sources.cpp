@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <set>
 #include <random>
 
 #include "core/json.hpp"
@@ -394,11 +395,18 @@ public:
     fetch_result r;
     r.ok = true;
     std::lock_guard<std::mutex> guard{m_->mtx};
-    // A few ticks per poll; the latest per product wins (coalescing).
-    std::map<size_t, int> moved;
+    // The first poll reports every product, as Coinbase's ticker channel
+    // does on subscribe, so a fresh room's snapshot is complete at once.
+    // After that a few ticks per poll; the latest per product wins.
+    std::set<size_t> moved;
+    if (!primed_) {
+      for (size_t i = 0; i < m_->coins.size(); ++i)
+        moved.insert(i);
+      primed_ = true;
+    }
     for (int i = 0; i < 3; ++i)
-      moved[m_->tick()] = 1;
-    for (auto& [i, _] : moved) {
+      moved.insert(m_->tick());
+    for (size_t i : moved) {
       auto& c = m_->coins[i];
       json::writer w;
       w.start_object();
@@ -420,6 +428,7 @@ public:
 
 private:
   std::shared_ptr<crypto_market> m_;
+  bool primed_ = false;
 };
 
 } // namespace
