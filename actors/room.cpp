@@ -7,7 +7,27 @@
 
 namespace flux {
 
-caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
+namespace {
+
+using self_ptr = caf::stateful_actor<room_state>*;
+
+// Sends the pending frames to every subscriber as one shared message.
+void flush_pending(self_ptr self) {
+  auto& st = self->state;
+  if (st.pending.empty())
+    return;
+  auto n = st.pending.size();
+  auto msg = caf::make_message(atom::frame_v, std::move(st.pending));
+  st.pending = room_frames{};
+  for (auto& sub : st.subscribers)
+    sub->enqueue(self->ctrl(), caf::make_message_id(), msg, self->context());
+  st.frames_out += n * st.subscribers.size();
+  st.fanout_messages += st.subscribers.size();
+}
+
+} // namespace
+
+caf::behavior room(self_ptr self, std::string name,
                    room_class cls, room_options opts) {
   self->state.core.emplace(std::move(name), cls, opts);
   self->state.window_start_ms = now_ms();
@@ -21,10 +41,13 @@ caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
   });
   return {
     [self](atom::deliver, const event& e, const std::string& epoch,
-           int64_t pos) {
+           int64_t pos, int32_t partition) {
       auto& st = self->state;
       ++st.counters.handled;
       auto frame = st.core->apply(e, epoch, pos);
+      // Applied (or a duplicate): the directory may commit past it now.
+      if (auto sender = caf::actor_cast<caf::actor>(self->current_sender()))
+        self->send(sender, atom::commit_v, partition, pos);
       if (!frame)
         return;
       ++st.window_events;
@@ -41,20 +64,26 @@ caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
       }
       if (st.subscribers.empty())
         return;
-      // One message shared by every subscriber: the bytes are not copied.
       // Updates carry their key so a slow session can conflate them.
-      auto key = e.kind == event_kind::update ? e.key : std::string{};
-      auto msg = caf::make_message(atom::frame_v, pos, std::move(frame),
-                                   std::move(key));
-      for (auto& sub : st.subscribers)
-        sub->enqueue(self->ctrl(), caf::make_message_id(), msg,
-                     self->context());
-      st.frames_out += st.subscribers.size();
+      st.pending.push_back(room_frame{
+        pos, std::move(frame),
+        e.kind == event_kind::update ? e.key : std::string{}});
+      if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        self->send(self, atom::flush_v);
+      }
+    },
+    [self](atom::flush) {
+      self->state.flush_scheduled = false;
+      flush_pending(self);
     },
     [self](atom::subscribe, const caf::actor& session,
            const std::string& epoch, int64_t pos, bool resume) {
       auto& st = self->state;
       ++st.counters.handled;
+      // What is applied goes to the old subscribers first: the join below
+      // already covers it for the new one.
+      flush_pending(self);
       if (st.subscribers.insert(session).second)
         self->monitor(session);
       std::optional<std::pair<std::string, int64_t>> from;
@@ -86,6 +115,7 @@ caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
       w.kv("duplicates", core.duplicates());
       w.kv("history", static_cast<uint64_t>(core.ring_size()));
       w.kv("frames_out", st.frames_out);
+      w.kv("fanout_messages", st.fanout_messages);
       w.kv("rate", st.rate);
       w.kv("freshness_last_ms", st.freshness_last_ms);
       w.kv("freshness_max_ms",

@@ -12,15 +12,20 @@
 // One actor per room. It applies the events routed to it (dropping
 // duplicates), serializes each event once and shares the bytes with every
 // subscriber, and answers joins with the snapshot or the missed events.
+// Events that arrive in a burst (already queued in its mailbox) go to each
+// subscriber as one message: under load a subscriber costs one actor
+// message per burst, not one per event.
 //
 // Messages:
-//   (deliver_atom, event, epoch, pos)                   from the router
+//   (deliver_atom, event, epoch, pos, partition:int32)  from the directory;
+//       answered with (commit_atom, partition, pos) once applied
 //   (subscribe_atom, session, epoch, pos, resume:bool)
 //       -> (resumed:bool, reason, missed:int64, epoch, last_pos:int64,
 //           std::vector<frame_ptr>)
-//       then (frame_atom, pos:int64, frame_ptr, key) to the session per new
-//       event (key: the update's key, empty for other kinds)
+//       then (frame_atom, room_frames) to the session per burst of new
+//       events, in position order
 //   (unsubscribe_atom, session)
+//   (flush_atom)                                        internal
 //   (status_atom) -> std::string JSON
 namespace flux {
 
@@ -30,6 +35,11 @@ struct room_state {
   std::set<caf::actor> subscribers;
   actor_counters counters;
   uint64_t frames_out = 0;
+  uint64_t fanout_messages = 0; // messages to subscribers (one per burst)
+  // Frames applied but not yet sent; a flush message to itself sends them
+  // once the events already queued behind this one are applied too.
+  room_frames pending;
+  bool flush_scheduled = false;
   // Event rate over the last completed window of at least 5 s.
   int64_t window_start_ms = 0;
   uint64_t window_events = 0;

@@ -48,12 +48,41 @@ void subscribe_to_bus(self_ptr self) {
       });
 }
 
+// Commits, per partition, the lowest offset not yet applied by its room
+// (or the end of what was read when every event is applied).
 void flush_commits(self_ptr self) {
   auto& st = self->state;
-  for (auto& [partition, next] : st.pending_commits)
+  for (auto& [partition, pp] : st.partitions) {
+    auto next = pp.in_flight.empty() ? pp.next : pp.in_flight.begin()->first;
+    if (next < 0 || next == pp.committed)
+      continue;
+    pp.committed = next;
     self->send(st.bus, atom::commit_v, st.opts.topic, st.opts.group, partition,
                next);
-  st.pending_commits.clear();
+  }
+}
+
+// After a room restarts: hand it again what its predecessor never applied,
+// in offset order per partition. A room that gave up gets nothing; its
+// events count as dropped so the partition's commits move on.
+void redeliver(self_ptr self, const std::string& name, room_entry& entry) {
+  auto& st = self->state;
+  for (auto& [partition, pp] : st.partitions)
+    for (auto i = pp.in_flight.begin(); i != pp.in_flight.end();) {
+      if (i->second.room != name) {
+        ++i;
+        continue;
+      }
+      if (entry.failed) {
+        ++st.dropped_failed;
+        i = pp.in_flight.erase(i);
+        continue;
+      }
+      ++st.redelivered;
+      self->send(entry.handle, atom::deliver_v, i->second.e, i->second.epoch,
+                 i->first, partition);
+      ++i;
+    }
 }
 
 } // namespace
@@ -84,14 +113,14 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
         if (st.node)
           self->send(st.node, atom::ready_v, "room " + name, false,
                      "failed: " + to_string(msg.reason));
+        redeliver(self, name, entry);
         return;
       }
       // Restart at once: events keep arriving for this room. Subscribers
       // see the old room go down and re-join the new one by position.
       log::warn("room_directory", "room died; restarting",
                 {{"room", name}, {"reason", to_string(msg.reason)}});
-      auto cls = entry.cls;
-      spawn_room(self, name, cls);
+      redeliver(self, name, *spawn_room(self, name, entry.cls));
       return;
     }
   });
@@ -100,7 +129,8 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
            int64_t offset, const std::string& value) {
       auto& st = self->state;
       ++st.counters.handled;
-      st.pending_commits[partition] = offset + 1;
+      auto& pp = st.partitions[partition];
+      pp.next = std::max(pp.next, offset + 1);
       event e;
       std::string why;
       if (!decode_event(value.data(), value.size(), e, why)) {
@@ -128,7 +158,16 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
       if (entry->failed)
         return;
       ++st.delivered;
-      self->send(entry->handle, atom::deliver_v, std::move(e), epoch, offset);
+      self->send(entry->handle, atom::deliver_v, e, epoch, offset, partition);
+      pp.in_flight.emplace(offset,
+                           in_flight_event{e.room, epoch, std::move(e)});
+    },
+    [self](atom::commit, int32_t partition, int64_t offset) {
+      // The room applied (or dropped as a duplicate) this event.
+      ++self->state.counters.handled;
+      auto i = self->state.partitions.find(partition);
+      if (i != self->state.partitions.end())
+        i->second.in_flight.erase(offset);
     },
     [self](atom::tick) {
       flush_commits(self);
@@ -173,6 +212,12 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
       w.kv("delivered", st.delivered);
       w.kv("malformed", st.malformed);
       w.kv("rejected_rooms", st.rejected_rooms);
+      size_t in_flight = 0;
+      for (auto& [partition, pp] : st.partitions)
+        in_flight += pp.in_flight.size();
+      w.kv("in_flight", static_cast<uint64_t>(in_flight));
+      w.kv("redelivered", st.redelivered);
+      w.kv("dropped_failed_room", st.dropped_failed);
       w.end_object();
       return w.take();
     },

@@ -14,12 +14,15 @@
 // The room directory is the event bus's consumer and the rooms' supervisor.
 // It subscribes to the bus, decodes each record (skipping and counting
 // malformed ones), routes it to the room named in it with its position, and
-// commits the offset once the event is handed to the room (at-least-once).
+// commits an offset only once the room has applied every event before it
+// (at-least-once). Until then it keeps the event, so a room that dies with
+// events in its mailbox gets them again from its restarted successor.
 // It creates the configured rooms at start, creates rooms for new names on
 // demand (when allowed), and restarts a room that dies.
 //
 // Messages:
 //   (deliver_atom, epoch, partition:int32, offset:int64, value)  from the bus
+//   (commit_atom, partition:int32, offset:int64)  from a room: applied
 //   (subscribe_atom, room, session, epoch, pos, resume)  delegated to the room
 //       -> the room's join reply, or error "unknown_room"
 //   (list_atom) -> std::string JSON array of {name, class}
@@ -46,18 +49,35 @@ struct room_entry {
   bool failed = false;
 };
 
+// An event handed to a room and not yet applied by it.
+struct in_flight_event {
+  std::string room;
+  std::string epoch;
+  event e;
+};
+
+// Per partition: what is handed to rooms and not yet applied, and how far
+// the partition has been read; the commit is the lowest unapplied offset.
+struct partition_progress {
+  std::map<int64_t, in_flight_event> in_flight; // offset -> event
+  int64_t next = -1;      // offset after the last record read
+  int64_t committed = -1; // last offset sent as a commit
+};
+
 struct room_directory_state {
   static inline const char* name = "room_directory";
   directory_options opts;
   caf::actor bus;
   caf::actor node;
   std::map<std::string, room_entry> rooms;
-  std::map<int32_t, int64_t> pending_commits; // partition -> next offset
+  std::map<int32_t, partition_progress> partitions;
   std::set<std::string> logged_malformed;     // reasons already logged
   actor_counters counters;
   uint64_t delivered = 0;
   uint64_t malformed = 0;
   uint64_t rejected_rooms = 0;
+  uint64_t redelivered = 0;     // re-sent to a restarted room
+  uint64_t dropped_failed = 0;  // in flight to a room that gave up
   bool subscribed = false;
 };
 

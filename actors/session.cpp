@@ -14,13 +14,36 @@ namespace {
 
 using self_ptr = caf::stateful_actor<session_state>*;
 
+// Socket.IO: a client closed for misbehaving gets DISCONNECT first, so
+// socket.io-client reports "io server disconnect" and does not reconnect by
+// itself. Other closes (shutdown, slow consumer, ping timeout) stay at the
+// transport level: the client reconnects and resumes.
+bool says_disconnect(const session_state& st, uint16_t code) {
+  return st.opts.wire == wire_format::socketio && st.sio_connected
+         && code == close_code::policy;
+}
+
+void close_now(self_ptr self, uint16_t code, std::string reason) {
+  auto& st = self->state;
+  if (says_disconnect(st, code))
+    st.socket->write(make_frame(socketio::disconnect));
+  st.socket->close(code, std::move(reason));
+  self->quit();
+}
+
 void close_client(self_ptr self, uint16_t code, std::string reason) {
   auto& st = self->state;
   if (st.closing)
     return;
   st.closing = true;
-  st.socket->close(code, std::move(reason));
-  self->quit();
+  if (st.writing && says_disconnect(st, code)) {
+    // One write at a time: DISCONNECT and the close follow this write.
+    st.queue = outbound_queue{0};
+    st.close_code = code;
+    st.close_reason = std::move(reason);
+    return;
+  }
+  close_now(self, code, std::move(reason));
 }
 
 void flush(self_ptr self) {
@@ -404,15 +427,18 @@ caf::behavior session(self_ptr self, std::string id,
                          std::chrono::milliseconds{st.opts.ping_interval_ms},
                          atom::tick_v);
     },
-    [self](atom::frame, int64_t pos, frame_ptr& frame,
-           const std::string& key) {
+    // const: the room shares this one message with every subscriber; a
+    // mutable reference would make CAF copy it for each of them.
+    [self](atom::frame, const room_frames& frames) {
       auto& st = self->state;
       ++st.counters.handled;
       auto sender = self->current_sender();
       for (auto& [room, sub] : st.subs)
         if (sub.room && sub.room.address() == sender) {
-          sub.last_pos = pos;
-          on_room_frame(self, room, key, std::move(frame));
+          for (auto& f : frames) {
+            sub.last_pos = f.pos;
+            on_room_frame(self, room, f.key, f.frame);
+          }
           return;
         }
       // From a room we left: drop.
@@ -420,6 +446,13 @@ caf::behavior session(self_ptr self, std::string id,
     [self](atom::write_done) {
       auto& st = self->state;
       ++st.counters.handled;
+      if (st.closing) {
+        if (st.writing) { // a close waited for this write
+          st.writing = false;
+          close_now(self, st.close_code, std::move(st.close_reason));
+        }
+        return;
+      }
       // Released while `writing` still holds, so they go out as one batch.
       if (!st.conflated.empty() && st.queue.bytes() < st.queue.budget() / 4)
         release_conflated(self, nullptr);

@@ -21,7 +21,7 @@
 //   (client_text_atom, text)      a message from the client (socket thread)
 //   (write_done_atom)             the socket finished the last write
 //   (closed_atom)                 the socket is gone
-//   (frame_atom, pos, frame_ptr, key)  a room's event
+//   (frame_atom, room_frames)     a room's events (one burst, in order)
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
 //   (resubscribe_atom, room)      internal: re-join after a room restart
 //   (tick_atom)                   internal: Socket.IO ping timer
@@ -63,6 +63,8 @@ struct session_state {
   outbound_queue queue{0};
   bool writing = false;
   bool closing = false;
+  uint16_t close_code = 0;   // a close waiting for the write in progress
+  std::string close_reason;
   std::map<std::string, subscription> subs;
   // Conflation: past half the budget, keyed updates wait here, latest value
   // per (room, key), in first-arrival order, until the queue drains.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 // The event schema every source produces and every room consumes. Its JSON
 // form (documented in docs/events.md) is what travels through the event log
@@ -49,5 +50,16 @@ using frame_ptr = std::shared_ptr<const std::string>;
 inline frame_ptr make_frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
 }
+
+// One event of a room as its subscribers get it: position, the shared
+// frame, and the update's key (empty for other kinds) for conflation.
+struct room_frame {
+  int64_t pos = -1;
+  frame_ptr frame;
+  std::string key;
+};
+
+// What a room sends each subscriber: the frames of one burst, in order.
+using room_frames = std::vector<room_frame>;
 
 } // namespace flux

@@ -31,9 +31,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
   CAF_ADD_ATOM(flux, flux::atom, ready, "ready")
   CAF_ADD_ATOM(flux, flux::atom, shutdown, "shutdown")
   CAF_ADD_ATOM(flux, flux::atom, resubscribe, "resub")
+  CAF_ADD_ATOM(flux, flux::atom, flush, "flush")
 
 CAF_END_TYPE_ID_BLOCK(flux)
 
 // Shared frame bytes never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<flux::frame_ptr>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::room_frames)

@@ -55,16 +55,19 @@ struct recording_socket : client_socket {
   std::string remote() const override { return "test"; }
 };
 
-// Collects (frame_atom, pos, frame) messages.
+// Collects (frame_atom, room_frames) messages.
 struct probe_state {
   std::vector<std::pair<int64_t, frame_ptr>> frames;
+  size_t messages = 0; // frame messages, each one burst
   std::vector<std::string> ready_changes;
 };
 
 caf::behavior probe(caf::stateful_actor<probe_state>* self) {
   return {
-    [self](atom::frame, int64_t pos, frame_ptr& f, const std::string&) {
-      self->state.frames.emplace_back(pos, f);
+    [self](atom::frame, const room_frames& burst) {
+      ++self->state.messages;
+      for (auto& f : burst)
+        self->state.frames.emplace_back(f.pos, f.frame);
     },
     [self](atom::join, const caf::actor&, const std::string&,
            const std::string&, int64_t) {},
@@ -95,9 +98,9 @@ TEST_CASE_FIXTURE(fixture, "a room shares one serialized frame with all "
   caf::anon_send(r, atom::subscribe_v, a, std::string{}, int64_t{-1}, false);
   caf::anon_send(r, atom::subscribe_v, b, std::string{}, int64_t{-1}, false);
   caf::anon_send(r, atom::deliver_v, make_event("e1", "r", "{\"v\":1}"),
-                 std::string{"E"}, int64_t{3});
+                 std::string{"E"}, int64_t{3}, int32_t{0});
   caf::anon_send(r, atom::deliver_v, make_event("e1", "r", "{\"v\":1}"),
-                 std::string{"E"}, int64_t{4}); // duplicate id
+                 std::string{"E"}, int64_t{4}, int32_t{0}); // duplicate id
   run();
   auto& fa = state_of<probe_state>(a).frames;
   auto& fb = state_of<probe_state>(b).frames;
@@ -322,6 +325,113 @@ TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
   CHECK(all.rfind("\"i\":199,") > all.rfind("\"i\":0,"));
   CHECK(all.find("\"i\":100,") == std::string::npos); // conflated away
   for (auto& a : {s, dir, bus, node_probe})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_CASE_FIXTURE(fixture, "a room sends a burst of events to each "
+                           "subscriber as one message, in order, and a "
+                           "subscriber joining mid-burst gets none twice") {
+  auto r = sys.spawn(room, std::string{"r"}, room_class::stream,
+                     room_options{});
+  auto a = sys.spawn(probe);
+  auto b = sys.spawn(probe);
+  caf::anon_send(r, atom::subscribe_v, a, std::string{}, int64_t{-1}, false);
+  run();
+  for (int64_t pos = 1; pos <= 5; ++pos)
+    caf::anon_send(r, atom::deliver_v,
+                   make_event("e" + std::to_string(pos), "r", "1"),
+                   std::string{"E"}, pos, int32_t{0});
+  // b joins behind the burst: the join covers it, the fan-out must not.
+  caf::anon_send(r, atom::subscribe_v, b, std::string{}, int64_t{-1}, false);
+  run();
+  auto& pa = state_of<probe_state>(a);
+  REQUIRE(pa.frames.size() == 5);
+  CHECK(pa.messages == 1);
+  for (int64_t i = 0; i < 5; ++i)
+    CHECK(pa.frames[static_cast<size_t>(i)].first == i + 1);
+  CHECK(state_of<probe_state>(b).frames.empty());
+  // A lone event afterwards is its own message, to both.
+  caf::anon_send(r, atom::deliver_v, make_event("e6", "r", "1"),
+                 std::string{"E"}, int64_t{6}, int32_t{0});
+  run();
+  CHECK(pa.messages == 2);
+  REQUIRE(state_of<probe_state>(b).frames.size() == 1);
+  CHECK(state_of<probe_state>(b).frames[0].first == 6);
+  CHECK(state_of<room_state>(r).fanout_messages == 3);
+  CHECK(state_of<room_state>(r).frames_out == 7);
+  for (auto& x : {a, b, r})
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  run();
+}
+
+namespace {
+
+// A stand-in event bus: accepts the directory's subscription and records
+// the offsets it commits.
+struct commit_bus_state {
+  static inline const char* name = "commit_bus";
+  std::vector<std::pair<int32_t, int64_t>> commits;
+};
+
+caf::behavior commit_bus(caf::stateful_actor<commit_bus_state>* self) {
+  return {
+    [](atom::subscribe, const std::string&, const std::string&,
+       const caf::actor&) { return int32_t{1}; },
+    [self](atom::commit, const std::string&, const std::string&,
+           int32_t partition, int64_t next) {
+      self->state.commits.emplace_back(partition, next);
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "the directory commits an offset only once its "
+                           "room applied the event, and hands a restarted "
+                           "room what its predecessor never applied") {
+  auto bus = sys.spawn(commit_bus);
+  auto dir = sys.spawn(room_directory,
+                       std::vector<room_decl>{{"t", room_class::stream}},
+                       directory_options{}, bus, caf::actor{});
+  run();
+  auto& dst = state_of<room_directory_state>(dir);
+  auto first = dst.rooms.at("t").handle;
+  auto record = [](const char* id) {
+    return encode_event(make_event(id, "t", "1"));
+  };
+  caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
+                 int64_t{0}, record("a"));
+  caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
+                 int64_t{1}, record("b"));
+  // The room dies before the directory has seen it go: both events are
+  // handed to a dead room and never applied.
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  sched.prioritize(first);
+  sched.run_once();
+  sched.prioritize(dir);
+  sched.run_once();
+  sched.prioritize(dir);
+  sched.run_once();
+  REQUIRE(dst.partitions.count(0) == 1);
+  CHECK(dst.partitions.at(0).in_flight.size() == 2);
+  advance(std::chrono::milliseconds{250}); // a commit tick meanwhile
+  auto& commits = state_of<commit_bus_state>(bus).commits;
+  for (auto& c : commits)
+    CHECK(c.second == 0); // nothing past the unapplied offset 0
+  run();
+  auto second = dst.rooms.at("t").handle;
+  CHECK(second != first);
+  CHECK(dst.redelivered == 2);
+  CHECK(dst.partitions.at(0).in_flight.empty());
+  auto r = caf::actor_cast<caf::abstract_actor*>(second);
+  auto& core = *dynamic_cast<caf::stateful_actor<room_state>&>(*r).state.core;
+  CHECK(core.applied() == 2);
+  CHECK(core.last_pos() == 1);
+  advance(std::chrono::milliseconds{250}); // the commit tick
+  REQUIRE_FALSE(commits.empty());
+  CHECK(commits.back() == std::make_pair(int32_t{0}, int64_t{2}));
+  for (auto& a : {dir, bus})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   run();
 }
