@@ -76,6 +76,11 @@ caf::behavior node(self_ptr self) {
       self->monitor(member);
       self->state.members[member.address()]
         = node_member{member, kind, name, restarts};
+      // A session that joins once shutdown began (its upgrade was already
+      // under way) is told the same as the others.
+      if (self->state.shutting_down && kind == "session")
+        self->send(member, atom::close_v, close_code::going_away,
+                   std::string{"server shutting down"});
       if (restarts > 0)
         self->state.unhealthy.erase(name);
     },

@@ -281,7 +281,10 @@ int run(flux_config& cfg) {
   sigwait(&stop_signals, &sig);
   log::info("node", "stop signal received", {{"signal", strsignal(sig)}});
 
-  // Tell every client we are going away, let the closes flush, then stop.
+  // Stop accepting first, so no client arrives after the node has told the
+  // others it is going away; then close every client with 1001, let the
+  // closes flush, and stop.
+  server.stop_accepting();
   {
     caf::scoped_actor self{sys};
     self->request(node_actor, std::chrono::seconds{2}, atom::shutdown_v)

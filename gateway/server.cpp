@@ -25,11 +25,16 @@ uint16_t server::start() {
   return listener_->port();
 }
 
+void server::stop_accepting() {
+  if (threads_.empty() || ctx_->stopping.exchange(true))
+    return;
+  listener_->stop();
+}
+
 void server::stop(std::chrono::milliseconds grace) {
   if (threads_.empty())
     return;
-  ctx_->stopping = true;
-  listener_->stop();
+  stop_accepting();
   // Let close handshakes already under way finish, but not forever.
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (ctx_->websockets.load() > 0

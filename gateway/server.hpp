@@ -23,8 +23,13 @@ public:
   // std::runtime_error when the address cannot be used.
   uint16_t start();
 
-  // Stops accepting, gives open connections `grace` to finish their close
-  // handshakes, then stops the I/O threads.
+  // Closes the listening socket and refuses WebSocket upgrades still in
+  // flight (503), so no client arrives after the node starts shutting down.
+  // Open connections keep running.
+  void stop_accepting();
+
+  // Stops accepting (if not done yet), gives open connections `grace` to
+  // finish their close handshakes, then stops the I/O threads.
   void stop(std::chrono::milliseconds grace);
 
   const std::shared_ptr<context>& ctx() const { return ctx_; }

@@ -1,6 +1,6 @@
 // Integration tests: the real flux binary on 127.0.0.1, real WebSocket and
 // HTTP clients (native protocol v1, docs/protocol.md).
-import { test, before, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, Client, getJson } from './lib/flux.mjs';
@@ -204,4 +204,80 @@ test('/metrics exposes the actors in Prometheus text format', async () => {
   // Every non-comment line is `name{labels} value` or `name value`.
   for (const line of text.split('\n').filter((l) => l && !l.startsWith('#')))
     assert.match(line, /^[a-z_]+(\{name="[^"]*"\})? -?[\d.e+-]+$/, line);
+});
+
+describe('with small session limits', () => {
+  // 2 rooms per connection; 5 requests at once, then 1 a second; the 5th
+  // invalid request closes the connection.
+  let small;
+  before(async () => {
+    small = await startFlux(['--session.max-subscriptions=2',
+      '--session.requests-per-second=1', '--session.request-burst=5',
+      '--session.max-errors=5']);
+  });
+  after(async () => { await small?.stop(); });
+
+  test('a subscription over session.max-subscriptions gets too_many_subscriptions', async () => {
+    const c = await Client.connect(small.wsUrl);
+    c.send({ op: 'subscribe', room: 'crypto.ticker', id: 1 });
+    c.send({ op: 'subscribe', room: 'news.top', id: 2 });
+    await c.waitFor((f) => f.type === 'subscribed' && f.id === 2);
+    c.send({ op: 'subscribe', room: 'weather.london', id: 3 });
+    const err = await c.waitFor((f) => f.type === 'error' && f.id === 3);
+    assert.equal(err.code, 'too_many_subscriptions');
+    assert.equal(err.room, 'weather.london');
+    assert.ok(!c.frames.some((f) => f.room === 'weather.london' && f.type !== 'error'),
+      'nothing from the refused room');
+    // Freeing a slot lets the same subscription through.
+    c.send({ op: 'unsubscribe', room: 'news.top', id: 4 });
+    await c.waitFor((f) => f.type === 'unsubscribed' && f.id === 4);
+    await sleep(1100); // a request token refills
+    c.send({ op: 'subscribe', room: 'weather.london', id: 5 });
+    await c.waitFor((f) => f.type === 'subscribed' && f.id === 5);
+    await c.waitFor((f) => f.type === 'snapshot' && f.room === 'weather.london');
+    assert.equal(c.closed, null);
+    c.close();
+  });
+
+  test('requests beyond the burst get rate_limited, and the rate refills', async () => {
+    const c = await Client.connect(small.wsUrl);
+    for (let id = 1; id <= 8; id++) c.send({ op: 'ping', id });
+    const answers = await c.waitForCount((f) => f.type === 'pong' || f.type === 'error', 8);
+    const pongs = answers.filter((f) => f.type === 'pong');
+    const limited = answers.filter((f) => f.type === 'error');
+    assert.ok(pongs.length >= 5 && pongs.length < 8, `${pongs.length} pongs`);
+    assert.deepEqual(pongs.slice(0, 5).map((f) => f.id), [1, 2, 3, 4, 5]);
+    for (const e of limited) {
+      assert.equal(e.code, 'rate_limited');
+      assert.ok(e.id > 5, `request ${e.id} limited`);
+    }
+    await sleep(1100);
+    c.send({ op: 'ping', id: 9 });
+    const pong = await c.waitFor((f) => f.type === 'pong' && f.id === 9);
+    assert.equal(pong.id, 9);
+    assert.equal(c.closed, null, 'rate limiting keeps the connection');
+    c.close();
+  });
+
+  test('session.max-errors invalid requests close only that client with 1008', async () => {
+    const good = await Client.connect(small.wsUrl);
+    good.send({ op: 'subscribe', room: 'crypto.ticker' });
+    await good.waitFor((f) => f.type === 'snapshot');
+    const bad = await Client.connect(small.wsUrl);
+    for (let i = 0; i < 4; i++) bad.send('not json');
+    await bad.waitForCount((f) => f.type === 'error' && f.code === 'bad_json', 4);
+    bad.send({ op: 'ping', id: 'still-open' });
+    await bad.waitFor((f) => f.type === 'pong' && f.id === 'still-open');
+    bad.send('not json'); // the 5th
+    const closed = await bad.waitClose();
+    assert.equal(closed.code, 1008);
+    const n = good.frames.length;
+    await good.waitFor((f) => f.type === 'event', { from: n });
+    assert.equal(good.closed, null);
+    const fresh = await Client.connect(small.wsUrl);
+    fresh.send({ op: 'ping', id: 1 });
+    await fresh.waitFor((f) => f.type === 'pong');
+    fresh.close();
+    good.close();
+  });
 });

@@ -2,7 +2,8 @@
 // configuration, history limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, Client, FLUX_BIN } from './lib/flux.mjs';
 
@@ -21,6 +22,33 @@ test('SIGTERM closes clients with 1001 going-away and exits 0', async () => {
 test('SIGINT also shuts down cleanly', async () => {
   const flux = await startFlux();
   assert.equal(await flux.stop('SIGINT'), 0);
+});
+
+test('--log.format=text writes human-readable lines, not JSON', async () => {
+  const child = spawn(FLUX_BIN, ['--gateway.bind=127.0.0.1', '--gateway.port=0',
+    '--log.level=info', '--log.format=text'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => { stdout += d; });
+  const exited = once(child, 'exit');
+  try {
+    const end = Date.now() + 15000;
+    while (!(/\[gateway\] listening /.test(stderr) && /Flux is running/.test(stdout))
+      && Date.now() < end) await sleep(50);
+    assert.match(stdout, /Flux is running/);
+  } finally { child.kill('SIGTERM'); }
+  const [code] = await exited;
+  assert.equal(code, 0);
+  const lines = stderr.split('\n').filter((l) => l.length > 0);
+  assert.ok(lines.length >= 3, `${lines.length} log lines`);
+  for (const line of lines) {
+    assert.ok(!line.trimStart().startsWith('{'), `not JSON: ${line}`);
+    // <ISO time> <level> [<component>] <message> key=value…
+    assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*Z? (debug|info|warn|error) \[[\w.-]+\] \S/, line);
+  }
+  assert.ok(lines.some((l) => /\[gateway\] listening .*port=\d+/.test(l)), 'listening line with its port');
+  assert.ok(lines.some((l) => /\[node\] stopped/.test(l)), 'stopped line');
 });
 
 test('invalid configuration fails at start with a clear message', () => {
