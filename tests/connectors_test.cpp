@@ -107,6 +107,15 @@ private:
   std::thread thread_;
 };
 
+// Runs one fetch of `src` and waits for its result.
+fetch_result fetch_now(source& src) {
+  std::promise<fetch_result> p;
+  auto f = p.get_future();
+  src.fetch([&p](fetch_result r) { p.set_value(std::move(r)); });
+  REQUIRE(f.wait_for(std::chrono::seconds{10}) == std::future_status::ready);
+  return f.get();
+}
+
 } // namespace
 
 TEST_CASE("circuit breaker: closed -> open -> half-open -> open (longer) -> closed") {
@@ -558,6 +567,54 @@ TEST_CASE("Coinbase ticker messages -> crypto.ticker updates") {
   CHECK(std::string{sub["type"].GetString()} == "subscribe");
   CHECK(sub["product_ids"].Size() == 2);
   CHECK(std::string{sub["channels"][0].GetString()} == "ticker");
+}
+
+TEST_CASE("news: feeds are paced per host; a feed out of budget keeps its last items") {
+  tiny_server srv{"<rss version=\"2.0\"><channel><title>T</title><item>"
+                  "<title>One</title><link>https://n.example/1</link>"
+                  "<pubDate>Thu, 01 Jan 2026 10:00:00 GMT</pubDate></item>"
+                  "</channel></rss>"};
+  auto http = std::make_shared<httpc::client>(httpc::client_options{});
+  news_options o;
+  o.feeds = {srv.url("/a.xml"), srv.url("/b.xml")}; // one host
+  o.rss_calls_per_min = 1; // a burst of two (two feeds), then one a minute
+  auto src = make_news(http, o);
+  auto r1 = fetch_now(*src);
+  REQUIRE(r1.ok);
+  CHECK(srv.requests() == 2);
+  REQUIRE(r1.events.size() == 1);
+  auto r2 = fetch_now(*src); // no budget: nobody is called
+  CHECK(srv.requests() == 2);
+  REQUIRE(r2.ok); // from the feeds' last good items
+  REQUIRE(r2.events.size() == 1);
+  CHECK(r2.events[0].data == r1.events[0].data);
+  json::writer w;
+  w.start_object();
+  src->write_status(w);
+  w.end_object();
+  auto d = parse(w.take());
+  auto& limits = d["upstream_limits"];
+  REQUIRE(limits.Size() == 1); // one bucket for the host
+  CHECK(std::string{limits[0]["bucket"].GetString()}
+        == "rss 127.0.0.1:" + srv.url("").substr(17));
+  CHECK(limits[0]["granted"].GetUint64() == 2);
+  CHECK(limits[0]["denied"].GetUint64() == 2);
+  http->stop();
+}
+
+TEST_CASE("news: a feed that never succeeded and is out of budget fails the round") {
+  tiny_server srv{"not a feed"};
+  auto http = std::make_shared<httpc::client>(httpc::client_options{});
+  news_options o;
+  o.feeds = {srv.url("/a.xml")};
+  o.rss_calls_per_min = 1;
+  auto src = make_news(http, o);
+  CHECK_FALSE(fetch_now(*src).ok);
+  auto r = fetch_now(*src);
+  CHECK(srv.requests() == 1);
+  CHECK_FALSE(r.ok); // not made fresh by being skipped
+  CHECK(r.error.find("feed 127.0.0.1") != std::string::npos);
+  http->stop();
 }
 
 TEST_CASE("HTTP client: the request deadline cuts a longer read timeout") {

@@ -30,6 +30,7 @@ before(async () => {
     '--connectors.breaker-failures=1000', // breaker: connectors-resilience
     '--connectors.max-backoff-ms=400',
     '--domains.fetch-timeout-ms=1000',
+    '--connectors.open-meteo-calls-per-min=0', // unpaced: weather every 150 ms
   ]);
 });
 after(async () => { await flux?.stop(); await up?.stop(); });

@@ -1,8 +1,9 @@
 // The poller's protection of upstreams and of itself, observed from outside
 // through the fixture server and /stats: circuit breaker transitions
 // (closed -> open -> half-open -> open with a longer wait -> closed),
-// backoff while failing, Retry-After honored, single-flight, and pacing to
-// an upstream rate limit (per call for Finnhub, per fetch for CoinGecko).
+// backoff while failing, Retry-After honored, single-flight (also past the
+// fetch timeout), pacing to an upstream rate limit (per call for Finnhub,
+// per fetch for CoinGecko), and the WebSocket feed's breaker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +33,7 @@ before(async () => {
     '--connectors.markets-interval-ms=100', '--connectors.coingecko-calls-per-min=60',
     '--connectors.breaker-failures=3', '--connectors.breaker-open-ms=1000',
     '--connectors.max-backoff-ms=4000', '--domains.fetch-timeout-ms=3000',
+    '--connectors.open-meteo-calls-per-min=0', // unpaced: breaker and timing tests
   ]);
   delete process.env.FINNHUB_API_KEY;
 });
@@ -119,6 +121,24 @@ test('single-flight: a slow upstream never sees two requests of the same source 
   assert.equal(p1.failures, p0.failures, 'slow is not failed (under the timeout)');
 });
 
+test('single-flight past the timeout: a hanging upstream never sees a second request of the source', async () => {
+  const key = 'forecast:-33.87';
+  const p0 = await poller('open-meteo.sydney');
+  const n0 = up.count(key);
+  up.setMode(key, 'hang'); // answers nothing; the client cuts it after the poller's 3 s timeout
+  const p1 = await until(async () => {
+    const p = await poller('open-meteo.sydney');
+    return p.timeouts >= p0.timeouts + 2 && p.late >= p0.late + 1 && p;
+  }, 'two timeouts, one late answer', 30000);
+  assert.ok(p1.stale, 'stale after the timeout');
+  assert.match(p1.stale_reason, /timeout after 3000 ms/);
+  assert.ok(p1.skipped > p0.skipped, 'ticks skipped while the timed-out request ran');
+  assert.ok(up.count(key) >= n0 + 2, 'retried after each request ended');
+  up.setMode(key, 'ok');
+  await until(async () => !(await poller('open-meteo.sydney')).stale, 'fresh again', 15000);
+  assert.equal(up.maxInflight(key), 1, 'never two requests of the same source at once');
+});
+
 test('Finnhub calls are paced to the configured rate, across symbols', async () => {
   // 120 calls a minute = 2 a second, at most 5 at once; unpaced, 7 symbols
   // every 100 ms would be 70 calls a second.
@@ -141,18 +161,39 @@ test('CoinGecko fetches are paced by the poller (calls per minute)', async () =>
   assert.equal(p.rate_limit_per_min, 60);
 });
 
-test('a streaming source (the WebSocket feed) neither backs off nor trips the breaker', async () => {
-  await until(async () => (await poller('coinbase.ticker'))?.published > 0, 'ticks');
-  up.setFeedMode('refuse');
-  await until(async () => (await poller('coinbase.ticker')).consecutive_failures >= 6,
-    'failures while the feed is down');
-  const down = await poller('coinbase.ticker');
-  assert.equal(down.breaker.state, 'closed');
-  assert.equal(down.breaker.opens, 0);
-  assert.equal(down.backoff_ms, 200, 'retries at the flush interval');
-  assert.ok(down.stale);
+test("the WebSocket feed's breaker follows its reconnect loop; its poller never backs off", async () => {
+  const up0 = await until(async () => {
+    const p = await poller('coinbase.ticker');
+    return p?.published > 0 && p;
+  }, 'ticks');
+  assert.equal(up0.breaker.state, 'closed', 'closed while the feed is up');
+  const connections = up.feed.connections;
+  up.setFeedMode('refuse'); // drops the connection and refuses new ones
+  // breaker-failures=3: open after three failed connections in a row.
+  const down = await until(async () => {
+    const p = await poller('coinbase.ticker');
+    return p.breaker.state === 'open' && p;
+  }, 'breaker open while the feed is down', 15000);
+  assert.ok(down.stale, 'stale while down');
+  assert.equal(down.breaker.opens, up0.breaker.opens + 1);
+  assert.ok(up.feed.connections >= connections + 2, 'opened after reconnect attempts failed');
+  assert.ok(down.breaker.open_until_ms >= down.breaker.opened_at_ms, 'open until the next attempt');
+  assert.equal(down.backoff_ms, 200, 'the poller still reads at the flush interval');
+  // Open, yet the poller keeps reading the feed (nothing to protect: the
+  // feed reconnects by itself), so it sees the reconnect at once.
+  const still = await until(async () => {
+    const p = await poller('coinbase.ticker');
+    return p.fetches > down.fetches + 2 && p;
+  }, 'reads while open');
+  assert.equal(still.breaker.state, 'open');
+  assert.equal(still.short_circuited, down.short_circuited, 'never short-circuited');
   up.setFeedMode('ok');
   const t0 = Date.now();
-  await until(async () => !(await poller('coinbase.ticker')).stale, 'fresh again', 15000);
+  const back = await until(async () => {
+    const p = await poller('coinbase.ticker');
+    return !p.stale && p;
+  }, 'fresh again', 15000);
   assert.ok(Date.now() - t0 < 12000);
+  assert.equal(back.breaker.state, 'closed', 'closed at the first flush after reconnecting');
+  assert.equal(back.breaker.opens, down.breaker.opens);
 });
