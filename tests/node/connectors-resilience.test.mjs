@@ -66,21 +66,22 @@ test('the circuit breaker opens, lets one trial through when half-open, re-opens
   assert.ok(open.backoff_ms > 0, 'backing off');
   assert.equal(open.breaker.failure_threshold, 3);
   assert.ok(open.breaker.open_until_ms - open.breaker.opened_at_ms === 1000, 'first open: 1000 ms');
-  // While open, no request reaches the upstream.
-  const c0 = up.count('forecast:52.52');
-  const quiet = open.breaker.open_until_ms - Date.now() - 300;
-  if (quiet > 100) { // (skipped if this machine was too slow to look in time)
-    await sleep(quiet);
-    if (Date.now() < open.breaker.open_until_ms - 50)
-      assert.equal(up.count('forecast:52.52'), c0, 'no calls while open');
-  }
   // Half-open: one trial, which fails: open again for twice as long.
   const reopened = await until(async () => {
     const p = await poller('open-meteo.berlin');
-    return p.breaker.opens >= 2 && p.breaker.state === 'open' && p;
+    return p.breaker.opens > open.breaker.opens && p.breaker.state === 'open' && p;
   }, 're-opened after the trial');
-  assert.equal(up.count('forecast:52.52'), c0 + 1, 'exactly one trial call');
-  assert.equal(reopened.breaker.open_until_ms - reopened.breaker.opened_at_ms, 2000);
+  // Judged on the breaker's own times and the fixture's arrival times, not
+  // on when this test looked: no request arrived while the breaker was
+  // open, and exactly one (the trial) between that opening and the next.
+  const arrived = (from, to) => up.requests('forecast:52.52').filter((r) => r.t > from && r.t <= to).length;
+  assert.equal(arrived(open.breaker.opened_at_ms, open.breaker.open_until_ms - 1), 0, 'no calls while open');
+  const trials = reopened.breaker.opens - open.breaker.opens;
+  assert.equal(arrived(open.breaker.opened_at_ms, reopened.breaker.opened_at_ms), trials,
+    'exactly one trial call per half-open');
+  assert.equal(reopened.fetches - open.fetches, trials, 'one trial fetch per half-open');
+  if (trials === 1)
+    assert.equal(reopened.breaker.open_until_ms - reopened.breaker.opened_at_ms, 2000);
   // Upstream healthy again: the next trial closes the breaker.
   up.setMode('forecast:52.52', 'ok');
   const closed = await until(async () => {
@@ -104,10 +105,17 @@ test('429 Retry-After is honored before the next call', async () => {
   const next = await until(() => up.requests('forecast:35.68').find((r) => r.t > first.t), 'the next call', 6000);
   const gap = next.t - first.t;
   assert.ok(gap >= 1900, `waited ${gap} ms after Retry-After: 2`);
-  assert.ok(gap < 4500, `but not much longer (${gap} ms)`);
-  const p = await poller('open-meteo.tokyo');
+  // "Not much longer" from the poller's own figure rather than the wall
+  // clock: it scheduled the next call at Retry-After itself (the backoff
+  // after one failure, 200-400 ms, is shorter), not later.
+  const p = await until(async () => {
+    const x = await poller('open-meteo.tokyo');
+    return x.consecutive_failures === 0 && x.fetches > 0 && x;
+  }, 'tokyo recovered');
   assert.ok(p.retry_after >= 1);
   assert.equal(p.last_retry_after_ms, 2000);
+  assert.equal(p.last_backoff_ms, 2000, 'the next call was due at Retry-After, not later');
+  assert.ok(gap < 2000 + 10000, `and came (${gap} ms)`);
 });
 
 test('single-flight: a slow upstream never sees two requests of the same source at once', async () => {
