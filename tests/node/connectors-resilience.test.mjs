@@ -134,12 +134,17 @@ test('single-flight past the timeout: a hanging upstream never sees a second req
   const p0 = await poller('open-meteo.sydney');
   const n0 = up.count(key);
   up.setMode(key, 'hang'); // answers nothing; the client cuts it after the poller's 3 s timeout
+  // A late answer counted means the source stayed in flight past the
+  // timeout (a poller that let go at the timeout would have dropped it as
+  // stale without counting); the fixture's concurrency count is the outcome.
   const p1 = await until(async () => {
     const p = await poller('open-meteo.sydney');
     return p.timeouts >= p0.timeouts + 2 && p.late >= p0.late + 1 && p;
   }, 'two timeouts, one late answer', 30000);
   assert.ok(p1.stale, 'stale after the timeout');
-  assert.match(p1.stale_reason, /timeout after 3000 ms/);
+  // (the poller's 3000 ms, or the client's deadline just after if load
+  // made that one fire first)
+  assert.match(p1.stale_reason, /timeout after \d+ ms/);
   assert.ok(p1.skipped > p0.skipped, 'ticks skipped while the timed-out request ran');
   assert.ok(up.count(key) >= n0 + 2, 'retried after each request ended');
   up.setMode(key, 'ok');
