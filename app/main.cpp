@@ -33,6 +33,8 @@ struct source_spec {
   std::shared_ptr<source> src;
   std::chrono::milliseconds interval;
   double calls_per_min = 0; // upstream rate limit (0: none)
+  std::shared_ptr<rate_limiter> pacer; // or one shared by a host's sources
+  std::string pacer_key;
 };
 
 std::vector<source_spec> simulated_sources(const flux_config& cfg) {
@@ -166,7 +168,8 @@ int run(flux_config& cfg) {
       return 1;
     }
     for (auto& l : connectors::make_live_sources(cfg, http))
-      sources.push_back({l.src, l.interval, l.calls_per_min});
+      sources.push_back({l.src, l.interval, l.calls_per_min, l.pacer,
+                         l.pacer_key});
   } else {
     sources = simulated_sources(cfg);
   }
@@ -195,6 +198,8 @@ int run(flux_config& cfg) {
     auto opts = popts;
     opts.interval = s.interval;
     opts.max_fetches_per_min = s.calls_per_min;
+    opts.pacer = s.pacer;
+    opts.pacer_key = s.pacer_key;
     auto src = s.src;
     pollers.push_back({src->name(), "poller",
                        [src, bus_actor, opts](caf::event_based_actor* self) {

@@ -99,6 +99,8 @@ flux_config::flux_config() {
     .add(open_meteo_url, "open-meteo-url", "Open-Meteo base URL")
     .add(live_weather_interval_ms, "weather-interval-ms",
          "Open-Meteo poll interval per city")
+    .add(open_meteo_calls_per_min, "open-meteo-calls-per-min",
+         "Open-Meteo rate limit, shared by all cities (0: none)")
     .add(coingecko_url, "coingecko-url", "CoinGecko base URL")
     .add(live_markets_interval_ms, "markets-interval-ms",
          "CoinGecko poll interval")
@@ -117,9 +119,13 @@ flux_config::flux_config() {
     .add(finnhub_calls_per_min, "finnhub-calls-per-min",
          "Finnhub rate limit (free tier: 60)")
     .add(news_feeds, "news-feeds", "RSS 2.0 / Atom feed URLs for news.top")
+    .add(rss_calls_per_min, "rss-calls-per-min",
+         "RSS/Atom rate limit per feed host (0: none)")
     .add(newsdata_url, "newsdata-url",
          "NewsData.io base URL (key: NEWSDATA_API_KEY)")
     .add(newsdata_language, "newsdata-language", "NewsData.io language filter")
+    .add(newsdata_calls_per_min, "newsdata-calls-per-min",
+         "NewsData.io rate limit (0: none)")
     .add(live_news_interval_ms, "news-interval-ms", "news poll interval");
   caf::config_option_adder{custom_options_, "ingest"}
     .add(ingest_token, "token",
@@ -235,7 +241,9 @@ std::vector<std::string> flux_config::validate() const {
     need(v >= 10, std::string{"connectors."} + name + " must be at least 10");
   need(coingecko_per_page >= 10 && coingecko_per_page <= 250,
        "connectors.coingecko-per-page must be between 10 and 250");
-  need(coingecko_calls_per_min >= 0 && finnhub_calls_per_min >= 0,
+  need(coingecko_calls_per_min >= 0 && finnhub_calls_per_min >= 0
+         && open_meteo_calls_per_min >= 0 && rss_calls_per_min >= 0
+         && newsdata_calls_per_min >= 0,
        "connectors.*-calls-per-min must not be negative");
   for (auto& url : {open_meteo_url, coingecko_url, finnhub_url, newsdata_url,
                     coinbase_url}) {

@@ -85,6 +85,10 @@ public:
   int64_t max_backoff_ms = 300000;
   std::string open_meteo_url = "https://api.open-meteo.com";
   int64_t live_weather_interval_ms = 300000;
+  // Open-Meteo's free tier allows 10,000 calls a day (and 5,000 an hour,
+  // 600 a minute): 6 a minute on average stays under all three. One bucket
+  // for every city (they share the host).
+  double open_meteo_calls_per_min = 6;
   std::string coingecko_url = "https://api.coingecko.com";
   int64_t live_markets_interval_ms = 60000;
   size_t coingecko_per_page = 100;
@@ -105,8 +109,14 @@ public:
     "https://feeds.bbci.co.uk/news/world/rss.xml",
     "https://www.theguardian.com/world/rss",
     "https://hnrss.org/frontpage"};
+  // RSS/Atom hosts publish no limit; a few calls a minute per host is polite
+  // (feeds update in minutes). One bucket per feed host.
+  double rss_calls_per_min = 2;
   std::string newsdata_url = "https://newsdata.io";
   std::string newsdata_language = "en";
+  // NewsData.io's free tier: 30 credits per 15 minutes (and 200 a day,
+  // which news-interval-ms keeps to).
+  double newsdata_calls_per_min = 2;
   int64_t live_news_interval_ms = 600000;
 
   // ingest (POST /ingest/{room}; docs/connectors.md)

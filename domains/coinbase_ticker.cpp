@@ -125,10 +125,14 @@ public:
         r.ok = true; // still connecting for the first time
         return r;
       }
-      return failure("coinbase: " + (last_error_.empty()
-                                       ? std::string{"not subscribed yet"}
-                                       : last_error_)
-                     + "; reconnecting");
+      r = failure("coinbase: " + (last_error_.empty()
+                                    ? std::string{"not subscribed yet"}
+                                    : last_error_)
+                  + "; reconnecting");
+      // The poller's breaker follows the reconnect loop.
+      r.link_failures = attempts_;
+      r.link_retry_at_ms = next_attempt_at_;
+      return r;
     }
     r.ok = true;
     for (auto& [product, payload] : latest_)
@@ -383,6 +387,7 @@ private:
                               opts_.reconnect_max.count(), attempt,
                               std::uniform_real_distribution<double>{0, 1}(rng));
       last_error_ = "websocket to " + endpoint() + ": " + why;
+      next_attempt_at_ = now_ms() + delay;
       if (was_up || attempt == 0 || attempt % 10 == 0)
         log::warn("coinbase", "feed down; reconnecting",
                   {{"error", why}, {"retry_in_ms", std::to_string(delay)},
@@ -419,7 +424,8 @@ private:
   int64_t started_at_ = 0;
   bool up_ = false;
   bool ever_failed_ = false;
-  uint32_t attempts_ = 0;
+  uint32_t attempts_ = 0; // failed connections since the last subscription
+  int64_t next_attempt_at_ = 0;
   uint64_t reconnects_ = 0;
   uint64_t ticks_ = 0;
   std::string last_error_;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 
 #include <rapidjson/error/en.h>
 
@@ -254,6 +255,43 @@ bool parse_json(const std::string& what, const std::string& body,
     return false;
   }
   return true;
+}
+
+std::vector<std::shared_ptr<rate_limiter>>
+buckets_per_host(const std::vector<std::string>& urls, double per_minute) {
+  std::vector<std::shared_ptr<rate_limiter>> out;
+  if (per_minute <= 0)
+    return out;
+  auto host = [](const std::string& url) {
+    httpc::url_parts parts;
+    std::string why;
+    return httpc::parse_url(url, parts, why) ? parts.host + ":" + parts.port
+                                             : url;
+  };
+  std::map<std::string, size_t> users;
+  for (auto& u : urls)
+    ++users[host(u)];
+  std::map<std::string, std::shared_ptr<rate_limiter>> made;
+  for (auto& u : urls) {
+    auto h = host(u);
+    auto& b = made[h];
+    if (!b)
+      b = std::make_shared<rate_limiter>(per_minute,
+                                         static_cast<double>(users[h]));
+    out.push_back(b);
+  }
+  return out;
+}
+
+void write_limit(json::writer& w, const std::string& bucket,
+                 const rate_limiter& limit) {
+  w.start_object();
+  w.kv("bucket", bucket);
+  w.kv("per_min", limit.per_minute());
+  w.kv("burst", limit.burst());
+  w.kv("granted", limit.granted());
+  w.kv("denied", limit.denied());
+  w.end_object();
 }
 
 } // namespace flux::connectors

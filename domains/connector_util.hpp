@@ -2,12 +2,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 
 #include "core/event.hpp"
+#include "core/json.hpp"
 #include "domains/http_client.hpp"
+#include "domains/resilience.hpp"
 #include "domains/source.hpp"
 
 // What the real connectors share: event construction, number and time
@@ -45,5 +49,17 @@ bool parse_json(const std::string& what, const std::string& body,
                 rapidjson::Document& doc, fetch_result& r);
 
 fetch_result failure(std::string why);
+
+// One token bucket per upstream host, for calls-per-minute limits that are
+// the host's, not one URL's (every Open-Meteo city, the RSS feeds of one
+// site): out[i] is the bucket of urls[i], shared by every URL of its host,
+// with a burst of that many calls so one round can call them all. Empty
+// when per_minute <= 0 (no limit).
+std::vector<std::shared_ptr<rate_limiter>>
+buckets_per_host(const std::vector<std::string>& urls, double per_minute);
+
+// {"bucket":…,"per_min":…,"burst":…,"granted":…,"denied":…} for /stats.
+void write_limit(json::writer& w, const std::string& bucket,
+                 const rate_limiter& limit);
 
 } // namespace flux::connectors

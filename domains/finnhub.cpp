@@ -109,6 +109,13 @@ public:
   std::string name() const override { return "finnhub.quotes"; }
   std::vector<std::string> rooms() const override { return {"stocks.movers"}; }
 
+  void write_status(json::writer& w) const override {
+    w.key("upstream_limits"); // the per-call bucket (the poller has none)
+    w.start_array();
+    write_limit(w, "finnhub", pacer_);
+    w.end_array();
+  }
+
   void fetch(std::function<void(fetch_result)> done) override {
     std::vector<std::string> batch;
     {

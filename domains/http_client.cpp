@@ -201,6 +201,8 @@ public:
       opts_.read_timeout = req_.timeout;
     if (req_.max_body_bytes > 0)
       opts_.max_body_bytes = req_.max_body_bytes;
+    if (opts_.deadline.count() > 0)
+      deadline_at_ = std::chrono::steady_clock::now() + opts_.deadline;
   }
 
   void start() {
@@ -241,6 +243,15 @@ private:
   // aborts whatever operation is pending.
   void arm(std::chrono::milliseconds d) {
     auto gen = ++timer_gen_;
+    by_deadline_ = false;
+    if (deadline_at_) { // what is left of the whole request's deadline
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *deadline_at_ - std::chrono::steady_clock::now());
+      if (left < d) {
+        d = std::max(left, std::chrono::milliseconds{1});
+        by_deadline_ = true;
+      }
+    }
     timer_.expires_after(d);
     timer_.async_wait([self = shared_from_this(), gen](beast::error_code ec) {
       if (ec || gen != self->timer_gen_ || self->finished_)
@@ -434,7 +445,13 @@ private:
   }
 
   void fail_timeout() {
-    if (phase_ == phase::connecting)
+    if (by_deadline_)
+      fail("timeout after " + std::to_string(opts_.deadline.count())
+           + " ms (request deadline) "
+           + (phase_ == phase::connecting ? "connecting to "
+                                          : "waiting for the response from ")
+           + endpoint());
+    else if (phase_ == phase::connecting)
       fail("timeout connecting to " + endpoint() + " after "
            + std::to_string(opts_.connect_timeout.count()) + " ms");
     else
@@ -484,6 +501,8 @@ private:
   int redirects_ = 0;
   bool timed_out_ = false;
   bool finished_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_at_;
+  bool by_deadline_ = false; // the armed timeout is the deadline's rest
 };
 
 } // namespace

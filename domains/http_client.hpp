@@ -20,8 +20,9 @@
 //
 // - TLS with SNI, certificate and host name verification against the system
 //   CA store (plus an optional extra CA file, e.g. a test CA);
-// - a connect timeout (resolve + TCP connect + TLS handshake) and a read
-//   timeout (request sent to last body byte);
+// - a connect timeout (resolve + TCP connect + TLS handshake), a read
+//   timeout (request sent to last body byte) and an optional deadline for
+//   the whole request;
 // - redirects followed up to a bound (never from https to http), or refused;
 // - a response size limit, applied to the body as received and again after
 //   decompression;
@@ -34,6 +35,10 @@ struct client_options {
   size_t threads = 1;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds read_timeout{10000};
+  // Whole request, redirects included: every phase's timeout is cut to what
+  // is left of it (0: none). The connectors set it to the poller's fetch
+  // timeout, so a fetch the poller gave up on ends soon after.
+  std::chrono::milliseconds deadline{0};
   size_t max_body_bytes = 4 << 20;
   int max_redirects = 3; // 0: a redirect is an error
   std::string user_agent = "flux/0.1 (+https://github.com/flux)";

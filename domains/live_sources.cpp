@@ -1,9 +1,11 @@
 #include "domains/live_sources.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/logger.hpp"
 #include "domains/coinbase_ticker.hpp"
+#include "domains/connector_util.hpp"
 #include "domains/coingecko.hpp"
 #include "domains/finnhub.hpp"
 #include "domains/news_feeds.hpp"
@@ -42,6 +44,11 @@ httpc::client_options http_options(const flux_config& cfg) {
   o.threads = cfg.http_threads;
   o.connect_timeout = std::chrono::milliseconds{cfg.connect_timeout_ms};
   o.read_timeout = std::chrono::milliseconds{cfg.fetch_timeout_ms};
+  // No request outlives the poller's fetch timeout by much, since the poller
+  // keeps the source in flight until it ends (single-flight). A little
+  // later than the poller's own timeout, so that one decides (one reason).
+  o.deadline = std::chrono::milliseconds{
+    cfg.fetch_timeout_ms + std::max<int64_t>(100, cfg.fetch_timeout_ms / 10)};
   o.max_body_bytes = cfg.max_response_bytes;
   o.max_redirects = cfg.max_redirects;
   o.extra_ca_file = cfg.ca_file;
@@ -61,9 +68,26 @@ std::vector<live_source> make_live_sources(const flux_config& cfg,
                                            std::shared_ptr<httpc::client> http) {
   using ms = std::chrono::milliseconds;
   std::vector<live_source> out;
-  for (auto& c : cities_of(cfg))
-    out.push_back({make_open_meteo(http, cfg.open_meteo_url, c),
-                   ms{cfg.live_weather_interval_ms}});
+  // Open-Meteo's limit is per client, not per city: one bucket for all
+  // (a burst of one call per city, so each city's first fetch is at once).
+  auto cities = cities_of(cfg);
+  std::vector<std::string> weather_urls;
+  for (auto& c : cities)
+    weather_urls.push_back(open_meteo_url(cfg.open_meteo_url, c));
+  auto weather_buckets = buckets_per_host(weather_urls,
+                                          cfg.open_meteo_calls_per_min);
+  httpc::url_parts om;
+  std::string why;
+  httpc::parse_url(cfg.open_meteo_url, om, why); // validated by flux_config
+  for (size_t i = 0; i < cities.size(); ++i) {
+    live_source l{make_open_meteo(http, cfg.open_meteo_url, cities[i]),
+                  ms{cfg.live_weather_interval_ms}};
+    if (!weather_buckets.empty()) {
+      l.pacer = weather_buckets[i];
+      l.pacer_key = "open-meteo " + om.host + ":" + om.port;
+    }
+    out.push_back(std::move(l));
+  }
   out.push_back({make_coingecko(http, cfg.coingecko_url, cfg.coingecko_per_page,
                                 env("COINGECKO_API_KEY")),
                  ms{cfg.live_markets_interval_ms}, cfg.coingecko_calls_per_min});
@@ -99,6 +123,8 @@ std::vector<live_source> make_live_sources(const flux_config& cfg,
   n.newsdata_url = cfg.newsdata_url;
   n.newsdata_key = env("NEWSDATA_API_KEY");
   n.newsdata_language = cfg.newsdata_language;
+  n.rss_calls_per_min = cfg.rss_calls_per_min;
+  n.newsdata_calls_per_min = cfg.newsdata_calls_per_min;
   if (n.newsdata_key.empty())
     log::warn("connectors", "NEWSDATA_API_KEY is not set: the NewsData.io "
                             "source is disabled (RSS/Atom feeds still feed "

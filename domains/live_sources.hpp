@@ -6,6 +6,7 @@
 
 #include "config/flux_config.hpp"
 #include "domains/http_client.hpp"
+#include "domains/resilience.hpp"
 #include "domains/source.hpp"
 
 // The real connectors (domains.mode=live), built from the configuration:
@@ -19,6 +20,9 @@ struct live_source {
   std::shared_ptr<source> src;
   std::chrono::milliseconds interval;
   double calls_per_min = 0; // the poller's pacing of this source's fetches
+  // Or a bucket shared with other sources of the same host, named on /stats.
+  std::shared_ptr<rate_limiter> pacer;
+  std::string pacer_key;
 };
 
 // The connectors' HTTP client options from the configuration.

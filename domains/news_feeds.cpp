@@ -1,6 +1,7 @@
 #include "domains/news_feeds.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstring>
 #include <map>
@@ -260,35 +261,97 @@ std::string news_payload(const std::vector<news_item>& items) {
 
 namespace {
 
+int64_t mono_ms() { // for the token buckets
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
 std::string host_of(const std::string& url) {
   httpc::url_parts parts;
   std::string why;
   return httpc::parse_url(url, parts, why) ? parts.host : url;
 }
 
+std::string host_port_of(const std::string& url) { // a rate limit's bucket
+  httpc::url_parts parts;
+  std::string why;
+  return httpc::parse_url(url, parts, why) ? parts.host + ":" + parts.port
+                                           : url;
+}
+
 class news : public source, public std::enable_shared_from_this<news> {
 public:
   news(std::shared_ptr<httpc::client> http, news_options opts)
     : http_(std::move(http)), opts_(std::move(opts)) {
-    for (auto& f : opts_.feeds)
+    auto buckets = buckets_per_host(opts_.feeds, opts_.rss_calls_per_min);
+    for (size_t i = 0; i < opts_.feeds.size(); ++i) {
+      auto& f = opts_.feeds[i];
       feeds_.push_back(feed{f, host_of(f), {}, false, ""});
-    if (!opts_.newsdata_key.empty())
+      if (!buckets.empty()) {
+        feeds_.back().pacer = buckets[i];
+        feeds_.back().bucket = "rss " + host_port_of(f);
+      }
+    }
+    if (!opts_.newsdata_key.empty()) {
       feeds_.push_back(feed{newsdata_url(opts_.newsdata_url, opts_.newsdata_key,
                                          opts_.newsdata_language),
                             "NewsData.io", {}, true, ""});
+      if (opts_.newsdata_calls_per_min > 0) {
+        feeds_.back().pacer = std::make_shared<rate_limiter>(
+          opts_.newsdata_calls_per_min, 1);
+        feeds_.back().bucket = "newsdata";
+      }
+    }
   }
 
   std::string name() const override { return "news"; }
   std::vector<std::string> rooms() const override { return {"news.top"}; }
 
+  void write_status(json::writer& w) const override {
+    w.key("upstream_limits"); // one entry per bucket
+    w.start_array();
+    std::vector<const rate_limiter*> seen;
+    for (auto& f : feeds_) {
+      if (!f.pacer
+          || std::find(seen.begin(), seen.end(), f.pacer.get()) != seen.end())
+        continue;
+      seen.push_back(f.pacer.get());
+      write_limit(w, f.bucket, *f.pacer);
+    }
+    w.end_array();
+  }
+
   void fetch(std::function<void(fetch_result)> done) override {
     if (feeds_.empty())
       return done(failure("news: no feeds configured"));
     auto round = std::make_shared<round_state>();
-    round->pending = feeds_.size();
     round->done = std::move(done);
+    std::vector<size_t> calls;
+    {
+      std::unique_lock<std::mutex> guard{mtx_};
+      auto now = mono_ms();
+      for (size_t i = 0; i < feeds_.size(); ++i) {
+        auto& f = feeds_[i];
+        if (!f.pacer || f.pacer->try_acquire(now)) {
+          calls.push_back(i);
+          continue;
+        }
+        // Out of budget: not called; its last state counts for this round.
+        if (f.ever_ok && f.failing.empty())
+          ++round->ok;
+        else if (round->first_error.empty())
+          round->first_error = f.failing.empty()
+                                 ? "news: " + f.url_for_log()
+                                     + " is rate limited"
+                                 : f.failing;
+      }
+      round->pending = calls.size();
+      if (calls.empty())
+        return finish_round(round, std::move(guard));
+    }
     auto self = shared_from_this();
-    for (size_t i = 0; i < feeds_.size(); ++i) {
+    for (size_t i : calls) {
       httpc::request req;
       req.url = feeds_[i].url;
       req.headers.emplace_back(
@@ -309,6 +372,9 @@ private:
     std::vector<news_item> last_good;
     bool newsdata = false;
     std::string failing; // the current error ("" while healthy)
+    std::shared_ptr<rate_limiter> pacer; // null: no limit
+    std::string bucket;                  // its name on /stats
+    bool ever_ok = false;
     // Never the NewsData URL: it carries the API key.
     std::string url_for_log() const {
       return newsdata ? std::string{"newsdata.io latest"} : url;
@@ -337,10 +403,10 @@ private:
       if (!ok)
         check = failure(what + ": " + why);
     }
-    std::function<void(fetch_result)> done;
-    fetch_result r;
+    if (check.retry_after_ms > 0 && f.pacer) // 429: its budget waits too
+      f.pacer->block_until(mono_ms() + check.retry_after_ms);
+    std::unique_lock<std::mutex> guard{mtx_};
     {
-      std::lock_guard<std::mutex> guard{mtx_};
       auto now = now_ms();
       if (ok) {
         for (auto& item : items) { // undated items: when first seen
@@ -351,6 +417,7 @@ private:
         if (!f.failing.empty())
           log::info("news", "feed recovered", {{"feed", f.url_for_log()}});
         f.failing.clear();
+        f.ever_ok = true;
         f.last_good = std::move(items);
         ++round->ok;
       } else {
@@ -365,6 +432,17 @@ private:
       }
       if (--round->pending > 0)
         return;
+    }
+    finish_round(round, std::move(guard));
+  }
+
+  // The round's result from every feed's latest items, once all its calls
+  // are answered; `guard` holds mtx_ and is released before calling back.
+  void finish_round(const std::shared_ptr<round_state>& round,
+                    std::unique_lock<std::mutex> guard) {
+    std::function<void(fetch_result)> done;
+    fetch_result r;
+    {
       done = std::move(round->done);
       if (round->ok == 0) {
         r = failure(feeds_.size() == 1
@@ -384,6 +462,7 @@ private:
       if (first_seen_.size() > 10000)
         first_seen_.clear();
     }
+    guard.unlock();
     done(std::move(r));
   }
 

@@ -12,7 +12,7 @@
 // and Atom feeds, parsed with Expat, plus NewsData.io when a key is set
 // (newsdata.hpp). Every feed is fetched on each poll; a feed that fails
 // keeps contributing its last good items (and is logged), so the room only
-// goes stale when every feed fails. Items are deduplicated by link, newest
+// goes stale when every feed fails. Calls are paced per host (options). Items are deduplicated by link, newest
 // first, ten at most (the news.top payload of docs/events.md).
 namespace flux::connectors {
 
@@ -44,6 +44,11 @@ struct news_options {
   std::string newsdata_key;         // empty: NewsData.io off
   std::string newsdata_language = "en";
   size_t max_items = 10;
+  // Calls per minute (0: no limit): RSS/Atom per feed host (one bucket per
+  // host), NewsData.io its own. A feed out of budget is not called this
+  // poll and keeps contributing its last good items.
+  double rss_calls_per_min = 0;
+  double newsdata_calls_per_min = 0;
 };
 
 std::shared_ptr<source> make_news(std::shared_ptr<httpc::client> http,

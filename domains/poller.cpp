@@ -51,14 +51,18 @@ void publish_status(self_ptr self, bool stale, const std::string& reason) {
 }
 
 void on_failure(self_ptr self, const std::string& why,
-                int64_t retry_after_ms = 0) {
+                int64_t retry_after_ms = 0, uint32_t link_failures = 0,
+                int64_t link_retry_at_ms = 0) {
   auto& st = self->state;
   auto now = now_ms();
   ++st.failures;
   ++st.consecutive_failures;
   st.last_failure_ms = now;
   auto was = st.breaker.current();
-  st.breaker.on_failure(now);
+  if (st.src->streaming()) // the breaker mirrors the feed's reconnect loop
+    st.breaker.follow(link_failures, now, link_retry_at_ms);
+  else
+    st.breaker.on_failure(now);
   // Back off (with jitter), at least as long as the upstream asked, and
   // while the breaker is open, until it lets a trial through.
   auto delay = st.src->streaming()
@@ -71,9 +75,11 @@ void on_failure(self_ptr self, const std::string& why,
     st.last_retry_after_ms = retry_after_ms;
     delay = std::max(delay, retry_after_ms);
   }
-  if (st.breaker.current() == circuit_breaker::state::open)
+  if (st.breaker.current() == circuit_breaker::state::open
+      && !st.src->streaming())
     delay = std::max(delay, st.breaker.open_until() - now);
   st.backoff_ms = delay;
+  st.last_backoff_ms = delay;
   st.not_before = now + delay;
   schedule(self, delay);
   if (st.consecutive_failures == 1 || st.consecutive_failures % 10 == 0)
@@ -94,11 +100,16 @@ void on_failure(self_ptr self, const std::string& why,
   }
 }
 
-void on_success(self_ptr self, std::vector<event>& events) {
+void on_success(self_ptr self, std::vector<event>& events,
+                uint32_t link_failures = 0, int64_t link_retry_at_ms = 0) {
   auto& st = self->state;
   auto was = st.breaker.current();
-  st.breaker.on_success(now_ms());
-  if (was != circuit_breaker::state::closed)
+  if (st.src->streaming()) // e.g. still connecting for the first time
+    st.breaker.follow(link_failures, now_ms(), link_retry_at_ms);
+  else
+    st.breaker.on_success(now_ms());
+  if (was != circuit_breaker::state::closed
+      && st.breaker.current() == circuit_breaker::state::closed)
     log::info("poller", "circuit breaker closed", {{"source", st.name_}});
   st.consecutive_failures = 0;
   st.not_before = 0;
@@ -132,12 +143,14 @@ void start_fetch(self_ptr self) {
     return;
   }
   st.in_flight = true;
+  st.timed_out = false;
   auto seq = ++st.seq;
   ++st.fetches;
   caf::actor me{self};
   st.src->fetch([me, seq](fetch_result r) {
     caf::anon_send(me, atom::fetched_v, seq, r.ok, std::move(r.error),
-                   std::move(r.events), r.retry_after_ms);
+                   std::move(r.events), r.retry_after_ms, r.link_failures,
+                   r.link_retry_at_ms);
   });
   self->delayed_send(self, st.opts.timeout, atom::fetched_v, seq);
 }
@@ -150,12 +163,11 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
   st.src = std::move(src);
   st.name_ = st.src->name();
   st.bus = std::move(bus);
-  if (st.src->streaming())
-    opts.breaker.failure_threshold = 0; // the source reconnects by itself
   st.opts = opts;
   st.breaker = circuit_breaker{opts.breaker};
-  if (opts.max_fetches_per_min > 0)
-    st.pacer = std::make_unique<rate_limiter>(opts.max_fetches_per_min,
+  st.pacer = opts.pacer;
+  if (!st.pacer && opts.max_fetches_per_min > 0)
+    st.pacer = std::make_shared<rate_limiter>(opts.max_fetches_per_min,
                                               opts.fetch_burst);
   schedule(self, 0);
   return {
@@ -172,45 +184,54 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
       }
       if (now < st.not_before) // backing off, or Retry-After
         return schedule(self, st.not_before - now);
-      if (st.breaker.current() == circuit_breaker::state::open
+      // A streaming source's fetch only reads what its feed received: it
+      // keeps running while the (mirroring) breaker is open.
+      bool streaming = st.src->streaming();
+      if (!streaming && st.breaker.current() == circuit_breaker::state::open
           && now < st.breaker.open_until()) {
         ++st.short_circuited;
         return schedule(self, st.breaker.open_until() - now);
       }
-      if (st.pacer) {
-        auto wait = st.pacer->wait_ms(now);
-        if (wait > 0) {
-          ++st.rate_limited;
-          return schedule(self, wait);
-        }
+      // The bucket may be shared with other pollers: take the token here,
+      // not after a separate check another poller could race.
+      if (st.pacer && !st.pacer->try_acquire(now)) {
+        ++st.rate_limited;
+        return schedule(self, std::max<int64_t>(st.pacer->wait_ms(now), 1));
       }
-      if (!st.breaker.allow(now)) { // half-open: the trial is running
+      if (!streaming && !st.breaker.allow(now)) { // half-open: trial running
         ++st.short_circuited;
         return schedule(self, interval);
       }
-      if (st.pacer)
-        st.pacer->try_acquire(now);
       start_fetch(self);
       schedule(self, interval);
     },
     [self](atom::fetched, uint64_t seq, bool ok, std::string& error,
-           std::vector<event>& events, int64_t retry_after_ms) {
-      auto& st = self->state;
-      ++st.counters.handled;
-      if (seq != st.seq || !st.in_flight)
-        return; // late answer to a fetch that already timed out
-      st.in_flight = false;
-      if (ok)
-        on_success(self, events);
-      else
-        on_failure(self, error, retry_after_ms);
-    },
-    [self](atom::fetched, uint64_t seq) {
+           std::vector<event>& events, int64_t retry_after_ms,
+           uint32_t link_failures, int64_t link_retry_at_ms) {
       auto& st = self->state;
       ++st.counters.handled;
       if (seq != st.seq || !st.in_flight)
         return;
-      st.in_flight = false;
+      st.in_flight = false; // the next tick may start a fetch again
+      if (st.timed_out) { // already counted as a failure: drop (poller.hpp)
+        ++st.late;
+        return;
+      }
+      if (ok)
+        on_success(self, events, link_failures, link_retry_at_ms);
+      else
+        on_failure(self, error, retry_after_ms, link_failures,
+                   link_retry_at_ms);
+    },
+    [self](atom::fetched, uint64_t seq) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (seq != st.seq || !st.in_flight || st.timed_out)
+        return;
+      // Counted as a failure now (stale, backoff, breaker), but still in
+      // flight: the request may be running upstream, and single-flight
+      // means no second one until it ends.
+      st.timed_out = true;
       ++st.timeouts;
       on_failure(self, "timeout after " + std::to_string(st.opts.timeout.count())
                          + " ms");
@@ -223,6 +244,7 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
       write_common_status(w, self, "poller", st.name_, st.counters);
       w.kv("interval_ms", static_cast<int64_t>(st.opts.interval.count()));
       w.kv("in_flight", st.in_flight);
+      w.kv("in_flight_timed_out", st.in_flight && st.timed_out);
       w.kv("stale", st.stale);
       if (st.stale)
         w.kv("stale_reason", st.stale_reason);
@@ -233,16 +255,22 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
       w.kv("fetches", st.fetches);
       w.kv("failures", st.failures);
       w.kv("timeouts", st.timeouts);
+      w.kv("late", st.late);
       w.kv("skipped", st.skipped);
       w.kv("published", st.published);
       w.kv("suppressed", st.suppressed);
       w.kv("backoff_ms", st.backoff_ms);
+      w.kv("last_backoff_ms", st.last_backoff_ms);
       w.kv("retry_after", st.retry_after);
       w.kv("last_retry_after_ms", st.last_retry_after_ms);
       w.kv("short_circuited", st.short_circuited);
       w.kv("rate_limited", st.rate_limited);
-      if (st.pacer)
+      if (st.pacer) {
         w.kv("rate_limit_per_min", st.pacer->per_minute());
+        if (!st.opts.pacer_key.empty()) // shared with the host's pollers
+          w.kv("rate_limit_bucket", st.opts.pacer_key);
+      }
+      st.src->write_status(w);
       w.key("breaker");
       w.start_object();
       w.kv("state", st.breaker.state_name());

@@ -20,9 +20,17 @@
 // snapshots identical to the last one), and tells the source's rooms when
 // its data goes stale and when it is fresh again.
 //
+// A fetch that times out counts as a failed fetch (stale, backoff, breaker)
+// but stays in flight until the source's callback fires, so a request still
+// running upstream is never joined by a second one. Its late answer is
+// counted (`late`) and dropped: the failure is already counted, and a source
+// that only ever answers after the timeout should stay stale (and open its
+// breaker) rather than flap between stale and fresh.
+//
 // Messages:
 //   (tick_atom, generation)                                internal timer
-//   (fetched_atom, seq, ok, error, events, retry_after_ms) a fetch completed
+//   (fetched_atom, seq, ok, error, events, retry_after_ms,
+//    link_failures, link_retry_at_ms)                      a fetch completed
 //   (fetched_atom, seq)                                    fetch timeout
 //   (status_atom) -> std::string JSON
 namespace flux {
@@ -38,6 +46,10 @@ struct poller_options {
   // Upstream rate limit for this source's fetches (0: none).
   double max_fetches_per_min = 0;
   double fetch_burst = 1;
+  // Or a bucket shared with other pollers of the same upstream host (e.g.
+  // every Open-Meteo city); `pacer_key` names it on /stats.
+  std::shared_ptr<rate_limiter> pacer;
+  std::string pacer_key;
 };
 
 struct poller_state {
@@ -47,13 +59,15 @@ struct poller_state {
   caf::actor bus;
   poller_options opts;
   uint64_t seq = 0;        // the fetch in flight (or the last one)
-  bool in_flight = false;
+  bool in_flight = false;  // until the source's callback fires
+  bool timed_out = false;  // the fetch in flight has already timed out
   uint64_t tick_gen = 0;   // only the latest scheduled tick counts
   int64_t not_before = 0;  // no fetch before (backoff, Retry-After)
   int64_t backoff_ms = 0;  // the current backoff delay (0: none)
+  int64_t last_backoff_ms = 0; // the delay after the last failure (kept)
   int64_t last_retry_after_ms = 0;
   circuit_breaker breaker;
-  std::unique_ptr<rate_limiter> pacer;
+  std::shared_ptr<rate_limiter> pacer;
   std::map<std::string, size_t> last_hash; // room -> hash of last snapshot
   bool stale = false;
   std::string stale_reason;
@@ -64,6 +78,7 @@ struct poller_state {
   uint64_t fetches = 0;
   uint64_t failures = 0;
   uint64_t timeouts = 0;
+  uint64_t late = 0;       // answers of timed-out fetches (dropped)
   uint64_t skipped = 0;    // ticks skipped: a fetch was still in flight
   uint64_t published = 0;
   uint64_t suppressed = 0; // unchanged snapshots not published

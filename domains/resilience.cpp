@@ -68,6 +68,26 @@ void circuit_breaker::on_failure(int64_t now) {
   }
 }
 
+void circuit_breaker::follow(uint32_t link_failures, int64_t now,
+                             int64_t retry_at) {
+  failures_ = link_failures;
+  trial_in_flight_ = false;
+  if (link_failures == 0) {
+    cur_open_ms_ = 0;
+    state_ = state::closed;
+    return;
+  }
+  if (opts_.failure_threshold == 0 || link_failures < opts_.failure_threshold)
+    return;
+  if (state_ != state::open) {
+    state_ = state::open;
+    opened_at_ = now;
+    ++opens_;
+  }
+  open_until_ = std::max(retry_at, now);
+  cur_open_ms_ = open_until_ - opened_at_;
+}
+
 // -- rate_limiter --------------------------------------------------------------
 
 rate_limiter::rate_limiter(double per_minute, double burst)
@@ -114,6 +134,16 @@ int64_t rate_limiter::wait_ms(int64_t now) {
       wait, static_cast<int64_t>(
               std::ceil((1.0 - tokens_) * 60000.0 / per_minute_)));
   return wait;
+}
+
+uint64_t rate_limiter::granted() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return granted_;
+}
+
+uint64_t rate_limiter::denied() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return denied_;
 }
 
 void rate_limiter::block_until(int64_t until) {

@@ -32,6 +32,13 @@ public:
   void on_success(int64_t now);
   void on_failure(int64_t now);
 
+  // For an upstream with its own reconnect loop (a WebSocket feed): the
+  // breaker mirrors the link instead of counting calls. Open once its
+  // consecutive failed connection attempts reach the threshold (until
+  // `retry_at`, its next attempt, when known), closed when it is up again
+  // (`link_failures` 0).
+  void follow(uint32_t link_failures, int64_t now, int64_t retry_at);
+
   state current() const { return state_; }
   const char* state_name() const { return to_string(state_); }
   static const char* to_string(state s);
@@ -74,8 +81,9 @@ public:
 
   bool enabled() const { return per_minute_ > 0; }
   double per_minute() const { return per_minute_; }
-  uint64_t granted() const { return granted_; }
-  uint64_t denied() const { return denied_; }
+  double burst() const { return burst_; }
+  uint64_t granted() const;
+  uint64_t denied() const;
 
 private:
   void refill(int64_t now);

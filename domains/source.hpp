@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/event.hpp"
+#include "core/json.hpp"
 
 // A source turns one outside API (or a simulation of one) into events. The
 // poller actor around it owns timing, single-flight, timeouts, backoff and
@@ -19,6 +20,12 @@ struct fetch_result {
   // The upstream asked us to wait (HTTP 429/503 Retry-After), in ms; the
   // poller starts no fetch of this source before then. 0: no such request.
   int64_t retry_after_ms = 0;
+  // A streaming source's own connection: consecutive failed connection
+  // attempts (0 while it is up) and when it tries next (ms since the epoch,
+  // 0: unknown). The poller's breaker follows them instead of counting
+  // fetches, so /stats shows the feed's breaker open while it is down.
+  uint32_t link_failures = 0;
+  int64_t link_retry_at_ms = 0;
 };
 
 class source {
@@ -31,15 +38,21 @@ public:
   // The rooms this source feeds (they go stale when it fails).
   virtual std::vector<std::string> rooms() const = 0;
 
-  // Starts one fetch. `done` is called exactly once, on any thread.
+  // Starts one fetch. `done` is called exactly once, on any thread (the
+  // poller keeps the source in flight until then, even past its timeout).
   virtual void fetch(std::function<void(fetch_result)> done) = 0;
 
   // True for a source that keeps its own upstream connection (a WebSocket
   // feed with its own reconnect loop) and whose fetch only hands over what
-  // arrived: the poller then neither backs off nor opens a breaker on
+  // arrived: the poller then neither backs off nor short-circuits on
   // failures, so the room is fresh again at the first flush after the feed
-  // is back.
+  // is back; its breaker follows fetch_result::link_failures (the feed's
+  // reconnect loop) instead of counting failed fetches.
   virtual bool streaming() const { return false; }
+
+  // Adds the source's own figures to its poller's /stats object (e.g. the
+  // rate limits it applies per call). Called on the poller's thread.
+  virtual void write_status(json::writer&) const {}
 };
 
 } // namespace flux

@@ -77,6 +77,26 @@ TEST_CASE("out-of-range values are reported clearly") {
                  "gateway.web-root"));
 }
 
+TEST_CASE("every connector has a calls-per-minute limit, 0 turns it off") {
+  flux_config cfg;
+  std::istringstream no_file;
+  CHECK(cfg.open_meteo_calls_per_min == 6);
+  CHECK(cfg.rss_calls_per_min == 2);
+  CHECK(cfg.newsdata_calls_per_min == 2);
+  REQUIRE_FALSE(cfg.parse({"--connectors.open-meteo-calls-per-min=0",
+                           "--connectors.rss-calls-per-min=12",
+                           "--connectors.newsdata-calls-per-min=0.5"},
+                          no_file));
+  CHECK(cfg.open_meteo_calls_per_min == 0);
+  CHECK(cfg.rss_calls_per_min == 12);
+  CHECK(cfg.newsdata_calls_per_min == 0.5);
+  bool failed = false;
+  for (auto opt : {"--connectors.open-meteo-calls-per-min=-1",
+                   "--connectors.rss-calls-per-min=-1",
+                   "--connectors.newsdata-calls-per-min=-1"})
+    CHECK(mentions(problems({opt}, failed), "calls-per-min"));
+}
+
 TEST_CASE("restart_policy backs off exponentially and enforces intensity") {
   restart_limits limits;
   limits.initial_backoff = std::chrono::milliseconds{100};

@@ -3,8 +3,17 @@
 // webhook ingest validation.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rapidjson/document.h>
 #include <zlib.h>
@@ -30,6 +39,81 @@ rapidjson::Document parse(const std::string& text) {
   d.Parse(text.data(), text.size());
   REQUIRE_FALSE(d.HasParseError());
   return d;
+}
+
+// A one-thread HTTP server on 127.0.0.1 for the client-side tests: it
+// answers every request with `reply`, or (empty reply) reads the request
+// and never answers. Counts the requests it read.
+class tiny_server {
+public:
+  explicit tiny_server(std::string reply) : reply_(std::move(reply)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    REQUIRE(::listen(fd_, 16) == 0);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~tiny_server() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+    for (int c : held_)
+      ::close(c);
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int requests() const { return requests_; }
+
+private:
+  void serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0)
+        return;
+      std::string in;
+      char buf[4096];
+      while (in.find("\r\n\r\n") == std::string::npos) {
+        auto n = ::read(c, buf, sizeof buf);
+        if (n <= 0)
+          break;
+        in.append(buf, static_cast<size_t>(n));
+      }
+      ++requests_;
+      if (reply_.empty()) { // hang: keep the connection, answer nothing
+        held_.push_back(c);
+        continue;
+      }
+      auto out = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                 "Content-Length: " + std::to_string(reply_.size())
+                 + "\r\nConnection: close\r\n\r\n" + reply_;
+      (void)!::write(c, out.data(), out.size());
+      ::close(c);
+    }
+  }
+
+  std::string reply_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::vector<int> held_;
+  std::thread thread_;
+};
+
+// Runs one fetch of `src` and waits for its result.
+fetch_result fetch_now(source& src) {
+  std::promise<fetch_result> p;
+  auto f = p.get_future();
+  src.fetch([&p](fetch_result r) { p.set_value(std::move(r)); });
+  REQUIRE(f.wait_for(std::chrono::seconds{10}) == std::future_status::ready);
+  return f.get();
 }
 
 } // namespace
@@ -81,6 +165,62 @@ TEST_CASE("a breaker with threshold 0 never opens") {
     b.on_failure(i);
   CHECK(b.current() == circuit_breaker::state::closed);
   CHECK(b.allow(1000));
+}
+
+TEST_CASE("a breaker following a feed's reconnect loop: open while down, closed when up") {
+  circuit_breaker b{{3, 1000, 8000}};
+  b.follow(1, 100, 600);
+  b.follow(2, 700, 1700);
+  CHECK(b.current() == circuit_breaker::state::closed); // under the threshold
+  b.follow(3, 1800, 3800);
+  CHECK(b.current() == circuit_breaker::state::open);
+  CHECK(b.opens() == 1);
+  CHECK(b.opened_at() == 1800);
+  CHECK(b.open_until() == 3800); // the feed's next attempt
+  b.follow(4, 3900, 7900); // still down: the same opening, a later retry
+  CHECK(b.current() == circuit_breaker::state::open);
+  CHECK(b.opens() == 1);
+  CHECK(b.opened_at() == 1800);
+  CHECK(b.open_until() == 7900);
+  b.follow(0, 8000, 0); // reconnected
+  CHECK(b.current() == circuit_breaker::state::closed);
+  CHECK(b.open_until() == 0);
+  b.follow(3, 9000, 9500);
+  CHECK(b.opens() == 2);
+  circuit_breaker off{{0, 1000, 1000}};
+  off.follow(100, 0, 500);
+  CHECK(off.current() == circuit_breaker::state::closed);
+}
+
+TEST_CASE("rate limits per host: one shared bucket, a burst of one call per user") {
+  auto b = buckets_per_host({"https://api.open-meteo.com/v1/forecast?latitude=1",
+                             "https://api.open-meteo.com/v1/forecast?latitude=2",
+                             "https://api.open-meteo.com/v1/forecast?latitude=3",
+                             "https://other.example/feed.xml",
+                             "http://api.open-meteo.com/v1/forecast"},
+                            6);
+  REQUIRE(b.size() == 5);
+  CHECK(b[0] == b[1]);
+  CHECK(b[1] == b[2]);
+  CHECK(b[0] != b[3]);
+  CHECK(b[0] != b[4]); // another port (80, not 443)
+  CHECK(b[0]->per_minute() == 6);
+  CHECK(b[0]->burst() == 3);
+  CHECK(b[3]->burst() == 1);
+  // Shared: what one city takes, the others cannot.
+  CHECK(b[0]->try_acquire(0));
+  CHECK(b[1]->try_acquire(0));
+  CHECK(b[2]->try_acquire(0));
+  CHECK_FALSE(b[0]->try_acquire(0));
+  CHECK(b[1]->wait_ms(0) == 10000); // 6 a minute
+  CHECK(b[3]->try_acquire(0));      // another host's bucket
+  CHECK(buckets_per_host({"https://a.example/"}, 0).empty()); // no limit
+  json::writer w;
+  write_limit(w, "open-meteo", *b[0]);
+  auto d = parse(w.take());
+  CHECK(d["per_min"].GetDouble() == 6);
+  CHECK(d["granted"].GetUint64() == 3);
+  CHECK(d["denied"].GetUint64() == 1);
 }
 
 TEST_CASE("rate limiter: burst, then the average rate; Retry-After blocks") {
@@ -427,6 +567,76 @@ TEST_CASE("Coinbase ticker messages -> crypto.ticker updates") {
   CHECK(std::string{sub["type"].GetString()} == "subscribe");
   CHECK(sub["product_ids"].Size() == 2);
   CHECK(std::string{sub["channels"][0].GetString()} == "ticker");
+}
+
+TEST_CASE("news: feeds are paced per host; a feed out of budget keeps its last items") {
+  tiny_server srv{"<rss version=\"2.0\"><channel><title>T</title><item>"
+                  "<title>One</title><link>https://n.example/1</link>"
+                  "<pubDate>Thu, 01 Jan 2026 10:00:00 GMT</pubDate></item>"
+                  "</channel></rss>"};
+  auto http = std::make_shared<httpc::client>(httpc::client_options{});
+  news_options o;
+  o.feeds = {srv.url("/a.xml"), srv.url("/b.xml")}; // one host
+  o.rss_calls_per_min = 1; // a burst of two (two feeds), then one a minute
+  auto src = make_news(http, o);
+  auto r1 = fetch_now(*src);
+  REQUIRE(r1.ok);
+  CHECK(srv.requests() == 2);
+  REQUIRE(r1.events.size() == 1);
+  auto r2 = fetch_now(*src); // no budget: nobody is called
+  CHECK(srv.requests() == 2);
+  REQUIRE(r2.ok); // from the feeds' last good items
+  REQUIRE(r2.events.size() == 1);
+  CHECK(r2.events[0].data == r1.events[0].data);
+  json::writer w;
+  w.start_object();
+  src->write_status(w);
+  w.end_object();
+  auto d = parse(w.take());
+  auto& limits = d["upstream_limits"];
+  REQUIRE(limits.Size() == 1); // one bucket for the host
+  CHECK(std::string{limits[0]["bucket"].GetString()}
+        == "rss 127.0.0.1:" + srv.url("").substr(17));
+  CHECK(limits[0]["granted"].GetUint64() == 2);
+  CHECK(limits[0]["denied"].GetUint64() == 2);
+  http->stop();
+}
+
+TEST_CASE("news: a feed that never succeeded and is out of budget fails the round") {
+  tiny_server srv{"not a feed"};
+  auto http = std::make_shared<httpc::client>(httpc::client_options{});
+  news_options o;
+  o.feeds = {srv.url("/a.xml")};
+  o.rss_calls_per_min = 1;
+  auto src = make_news(http, o);
+  CHECK_FALSE(fetch_now(*src).ok);
+  auto r = fetch_now(*src);
+  CHECK(srv.requests() == 1);
+  CHECK_FALSE(r.ok); // not made fresh by being skipped
+  CHECK(r.error.find("feed 127.0.0.1") != std::string::npos);
+  http->stop();
+}
+
+TEST_CASE("HTTP client: the request deadline cuts a longer read timeout") {
+  tiny_server srv{""}; // reads the request, never answers
+  httpc::client_options co;
+  co.read_timeout = std::chrono::milliseconds{5000};
+  co.deadline = std::chrono::milliseconds{300};
+  auto http = std::make_shared<httpc::client>(co);
+  std::promise<httpc::response> p;
+  auto f = p.get_future();
+  auto t0 = std::chrono::steady_clock::now();
+  httpc::request req;
+  req.url = srv.url("/slow");
+  http->fetch(req, [&p](httpc::response r) { p.set_value(std::move(r)); });
+  REQUIRE(f.wait_for(std::chrono::seconds{4}) == std::future_status::ready);
+  auto took = std::chrono::steady_clock::now() - t0;
+  auto r = f.get();
+  CHECK_FALSE(r.ok);
+  CHECK(r.error.find("timeout after 300 ms (request deadline)") != std::string::npos);
+  CHECK(took >= std::chrono::milliseconds{250});
+  CHECK(took < std::chrono::milliseconds{3000});
+  http->stop();
 }
 
 TEST_CASE("HTTP answers become failures with reasons and Retry-After") {

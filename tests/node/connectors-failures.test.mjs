@@ -29,7 +29,10 @@ before(async () => {
     '--connectors.max-response-bytes=65536',
     '--connectors.breaker-failures=1000', // breaker: connectors-resilience
     '--connectors.max-backoff-ms=400',
-    '--domains.fetch-timeout-ms=1000',
+    // Covers up to four HTTPS handshakes (the redirect case) on a loaded
+    // machine; the hang case only needs it to be reached.
+    '--domains.fetch-timeout-ms=3000',
+    '--connectors.open-meteo-calls-per-min=0', // unpaced: weather every 150 ms
   ]);
 });
 after(async () => { await flux?.stop(); await up?.stop(); });

@@ -9,12 +9,14 @@ import { startUpstream } from '../fixtures/upstream.mjs';
 
 let up;
 let flux;
+let started;
 
 before(async () => {
   up = await startUpstream();
   up.setMode('markets', 'gzip');
   process.env.FINNHUB_API_KEY = 'test-key';
   process.env.NEWSDATA_API_KEY = 'test-news-key';
+  started = Date.now();
   flux = await startFlux([
     '--domains.mode=live',
     '--domains.cities=["London","Tokyo","Reykjavik:64.15:-21.94"]',
@@ -192,6 +194,33 @@ test('/stats shows every connector poller with its breaker closed', async () => 
   const news = pollers.find((p) => p.name === 'news');
   assert.ok(news.fetches >= 2 && news.suppressed >= 1, JSON.stringify(news));
   assert.equal(news.published, 1);
+  // Upstream rate limits at their defaults. Open-Meteo: one bucket for
+  // every city (6 a minute, a burst of one call per city).
+  const elapsedS = (Date.now() - started) / 1000;
+  const weather = pollers.filter((p) => p.name.startsWith('open-meteo.'));
+  assert.equal(weather.length, 3);
+  for (const p of weather) {
+    assert.equal(p.rate_limit_per_min, 6, p.name);
+    assert.equal(p.rate_limit_bucket, weather[0].rate_limit_bucket, 'one shared bucket');
+  }
+  assert.match(weather[0].rate_limit_bucket, /^open-meteo 127\.0\.0\.1:\d+$/);
+  assert.ok(weather.some((p) => p.rate_limited > 0), 'cities polled every 300 ms are held back');
+  const forecasts = up.log.filter((r) => r.key.startsWith('forecast:')).length;
+  assert.ok(forecasts <= 3 + Math.ceil(elapsedS / 10), `${forecasts} forecast calls in ${elapsedS.toFixed(1)} s`);
+  // News: RSS/Atom per feed host (2 a minute) and NewsData.io (2 a minute),
+  // each call paced while the poller asks every 300 ms.
+  const port = (u) => new URL(u).port;
+  assert.deepEqual(news.upstream_limits.map((l) => l.bucket).sort(),
+    [`rss 127.0.0.1:${port(up.http)}`, `rss 127.0.0.1:${port(up.https)}`, 'newsdata'].sort());
+  for (const l of news.upstream_limits) {
+    assert.equal(l.per_min, 2, l.bucket);
+    assert.ok(l.denied > 0, `${l.bucket} held back`);
+  }
+  for (const key of ['rss', 'atom', 'newsdata'])
+    assert.ok(up.count(key) <= 1 + Math.ceil(elapsedS / 30), `${up.count(key)} ${key} calls in ${elapsedS.toFixed(1)} s`);
+  const finnhub = pollers.find((p) => p.name === 'finnhub.quotes');
+  assert.equal(finnhub.upstream_limits[0].bucket, 'finnhub');
+  assert.equal(finnhub.upstream_limits[0].per_min, 6000);
   assert.ok(text.length > 0);
 });
 
