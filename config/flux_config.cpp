@@ -13,8 +13,11 @@
 namespace flux {
 
 flux_config::flux_config() {
-  // CAF defaults to at least four scheduler threads; this machine has two.
-  set("scheduler.max-threads", 2);
+  // CAF defaults to at least four scheduler threads. One worker beside the
+  // Asio I/O thread fits a 2-core machine best: with two, the workers'
+  // stealing and wake-ups cost more than they add (docs/benchmarks.md,
+  // "Thread budget"). Raise both on a bigger machine.
+  set("scheduler.max-threads", 1);
   caf::config_option_adder{custom_options_, "gateway"}
     .add(bind, "bind", "address to listen on")
     .add(port, "port", "HTTP and WebSocket port (0 picks a free one)")
