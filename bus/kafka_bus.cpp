@@ -28,22 +28,40 @@ namespace {
 
 using self_ptr = caf::stateful_actor<kafka_bus_state>*;
 
+// A client's problem that leaves the node serving: the broker is
+// unreachable (or a client is being rebuilt). The rooms keep their
+// snapshots and history and the clients recover by themselves, so once the
+// bus has been ready the node is degraded, not down. Prefixes as written by
+// client_readiness() (bus/kafka_client.cpp) and the down handler below.
+bool is_outage(const std::string& reason) {
+  for (const char* p : {"kafka: broker down", "kafka: connecting to",
+                        "kafka: producer restarting",
+                        "kafka: consumer restarting"})
+    if (reason.rfind(p, 0) == 0)
+      return true;
+  return false;
+}
+
 // One readiness for the node, from the clients' own.
 void report(self_ptr self) {
   auto& st = self->state;
   bool ok = true;
+  bool outage = true; // every problem is an outage
   std::string reason;
   for (auto& [component, h] : st.health) {
     if (h.first)
       continue;
     ok = false;
+    outage = outage && is_outage(h.second);
     if (reason.find(h.second) != std::string::npos)
       continue;
     if (!reason.empty())
       reason += "; ";
     reason += h.second;
   }
-  if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
+  bool serving = !ok && outage && st.ever_ready;
+  if (st.reported && ok == st.reported_ok && reason == st.reported_reason
+      && serving == st.reported_serving)
     return;
   if (ok && !st.reported_ok) {
     log::info("kafka", st.ever_ready ? "kafka ready again" : "kafka ready");
@@ -54,8 +72,10 @@ void report(self_ptr self) {
   st.reported = true;
   st.reported_ok = ok;
   st.reported_reason = reason;
+  st.reported_serving = serving;
   if (st.node)
-    self->send(st.node, atom::ready_v, std::string{"kafka"}, ok, reason);
+    self->send(st.node, atom::ready_v, std::string{"kafka"}, ok, reason,
+               serving);
 }
 
 void forward_subscription(self_ptr self) {
@@ -188,6 +208,8 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
       w.kv("topic", st.opts.kafka.topic);
       w.kv("group", st.opts.kafka.group);
       w.kv("ready", st.reported_ok);
+      w.kv("state", st.reported_ok ? "ok"
+                    : st.reported_serving ? "degraded" : "not_ready");
       if (!st.reported_ok)
         w.kv("reason", st.reported_reason);
       w.kv("producer_attached", static_cast<bool>(st.producer));

@@ -27,9 +27,11 @@
 // Children announce themselves with (join_atom, actor, kind, name, restarts)
 // (sent by the start functions of kafka_children()), and report readiness
 // with (ready_atom, "producer"|"consumer", ok, reason). The bus turns these
-// into one (ready_atom, "kafka", ok, reason) for the node: /readyz says 503
-// with e.g. "kafka: broker down: ..." while the broker is away, and ready
-// again when both clients are back.
+// into one (ready_atom, "kafka", ok, reason, serving) for the node: /readyz
+// says 503 with e.g. "kafka: broker down: ..." while the broker is away, and
+// ready again when both clients are back. `serving` (the node is "degraded",
+// not "not_ready") when the bus was ready before and every problem is an
+// outage: broker unreachable, or a client being restarted.
 namespace flux::bus {
 
 enum class node_role { all, pollers, gateway };
@@ -61,6 +63,7 @@ struct kafka_bus_state {
   std::map<std::string, std::pair<bool, std::string>> health;
   bool reported = false;
   bool reported_ok = false;
+  bool reported_serving = false; // not ok, but degraded (an outage)
   bool ever_ready = false;
   std::string reported_reason;
   actor_counters counters;

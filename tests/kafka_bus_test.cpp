@@ -45,6 +45,11 @@ caf::behavior stub(caf::stateful_actor<stub_state>* self) {
       self->state.ready.push_back(who + ":" + (ok ? "ok" : "down") + ":"
                                   + reason);
     },
+    [self](atom::ready, const std::string& who, bool ok,
+           const std::string& reason, bool serving) {
+      self->state.ready.push_back(
+        who + ":" + (ok ? "ok" : serving ? "degraded" : "down") + ":" + reason);
+    },
     [self](atom::deliver, const std::string&, int32_t, int64_t,
            const std::string&) {},
   };
@@ -187,7 +192,9 @@ TEST_CASE_FIXTURE(fixture, "kafka bus merges the clients' readiness into one "
   caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
                  std::string{"kafka: broker down: 1/1 brokers are down"});
   run();
-  CHECK(ready.back() == "kafka:down:kafka: broker down: 1/1 brokers are down");
+  // Ready before, and the broker is away: degraded (still serving).
+  CHECK(ready.back()
+        == "kafka:degraded:kafka: broker down: 1/1 brokers are down");
   auto n = ready.size();
   // The same state again is not reported again.
   caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
@@ -198,6 +205,16 @@ TEST_CASE_FIXTURE(fixture, "kafka bus merges the clients' readiness into one "
                  std::string{});
   run();
   CHECK(ready.back() == "kafka:ok:");
+  // A refusal is not an outage: not ready, even after having been ready.
+  caf::anon_send(bus, atom::ready_v, std::string{"producer"}, false,
+                 std::string{"kafka: cannot create topic 't': denied"});
+  run();
+  CHECK(ready.back() == "kafka:down:kafka: cannot create topic 't': denied");
+  // An outage on top of a refusal is still not ready.
+  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
+                 std::string{"kafka: broker down: 1/1 brokers are down"});
+  run();
+  CHECK(ready.back().rfind("kafka:down:", 0) == 0);
   caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   run();

@@ -90,11 +90,23 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
         return r.status === 503 && /kafka: broker down/.test(r.body.problems.kafka ?? '') ? r : null;
       }, { what: 'gateway /readyz 503 broker down', timeoutMs: 20000 });
       t.diagnostic(`gateway not ready: ${down.body.problems.kafka}`);
-      await until(async () => (await readyz(pollers.url)).status === 503,
-        { what: 'pollers /readyz 503', timeoutMs: 20000 });
+      // Degraded, not down: it keeps serving (below).
+      assert.equal(down.body.state, 'degraded');
+      assert.equal(down.body.ready, false);
+      const pollersDown = await until(async () => {
+        const r = await readyz(pollers.url);
+        return r.status === 503 ? r : null;
+      }, { what: 'pollers /readyz 503', timeoutMs: 20000 });
+      assert.equal(pollersDown.body.state, 'degraded');
+      assert.match(pollersDown.body.problems.kafka, /kafka: /);
       // Still serving: /stats, and snapshots to a new client.
       const stats = await getJson(`${gateway.url}/stats`);
       assert.equal(stats.status, 200);
+      assert.equal(stats.body.node.state, 'degraded');
+      assert.match(stats.body.node.problems.kafka, /kafka: broker down/);
+      const metricsDown = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.match(metricsDown, /^flux_node_status_degraded\{name="node"\} 1$/m);
+      assert.match(metricsDown, /^flux_node_status_ok\{name="node"\} 0$/m);
       const [consumerDown] = stats.body.node.actors.filter((x) => x.kind === 'kafka_consumer');
       assert.equal(consumerDown.broker_state, 'down');
       const c = await Client.connect(gateway.wsUrl);
@@ -126,6 +138,14 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
       await watch;
       await until(async () => (await readyz(pollers.url)).status === 200,
         { what: 'pollers ready again', timeoutMs: 60000, intervalMs: 100 });
+      for (const f of [gateway, pollers]) {
+        const r = await readyz(f.url);
+        assert.equal(r.body.state, 'ok');
+        assert.deepEqual(r.body.problems, {});
+        assert.equal((await getJson(`${f.url}/stats`)).body.node.state, 'ok');
+      }
+      const metricsUp = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.match(metricsUp, /^flux_node_status_ok\{name="node"\} 1$/m);
       t.diagnostic(`outage: broker down for ${tPortOpen - tStop} ms (stop to port open); `
         + `gateway ready ${tGatewayReady - tPortOpen} ms after the port opened `
         + `(kafka-local start returned ${tStarted - tPortOpen} ms after it)`);

@@ -153,6 +153,7 @@ test('a topic the broker refuses to create is a clear not-ready reason', async (
     return x.status === 503 && /cannot create topic/.test(x.body.problems.kafka ?? '') ? x : null;
   }, { what: 'readyz with the refusal', timeoutMs: 30000 });
   assert.match(r.body.problems.kafka, /flux\.refused.*INVALID_REPLICATION_FACTOR/);
+  assert.equal(r.body.state, 'not_ready', 'a refusal is not an outage');
   assert.ok(f.logs.some((l) => l.includes('refused to create the event topic')));
   // Snapshots are still served (rooms exist; nothing arrives).
   const c = await Client.connect(f.wsUrl);
@@ -174,6 +175,8 @@ test('no broker: the producer buffer is bounded, drops the oldest snapshots firs
     return x.status === 503 && /kafka: broker down/.test(x.body.problems.kafka ?? '') ? x : null;
   }, { what: 'readyz broker down', timeoutMs: 20000 });
   assert.match(r.body.problems.kafka, /producer/);
+  // Never connected: not ready (not merely degraded).
+  assert.equal(r.body.state, 'not_ready');
   const first = await until(async () => {
     const [p] = await actorsOf(f.url, 'kafka_producer');
     return p.dropped_snapshots > 0 ? p : null;
