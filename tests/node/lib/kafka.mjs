@@ -102,6 +102,7 @@ async function makeBroker(name, attempt) {
     dir,
     start: () => script('start', 150000),
     stop: () => script('stop', 60000),
+    status: () => script('status', 30000),
     async destroy() {
       try { await script('wipe', 60000); } finally {
         try { process.kill(watchdog.pid); } catch { /* already gone */ }
