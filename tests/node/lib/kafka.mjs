@@ -135,10 +135,18 @@ export class Producer {
       for (const w of [...this.waiters]) w();
     });
     this.child.stderr.on('data', (d) => { this.stderr += d; });
+    // If the tool dies (e.g. a fatal producer error), writes fail with
+    // EPIPE: keep that for the test's assertions instead of crashing it.
+    this.writeError = null;
+    this.child.stdin.on('error', (e) => { this.writeError ??= e; });
   }
 
   // Sends one record keyed by `key` (the room).
   send(key, value) {
+    if (this.writeError || this.child.exitCode !== null) {
+      this.sent += 1;
+      return;
+    }
     this.child.stdin.write(`${key}\t${value}\n`);
     this.sent += 1;
   }
