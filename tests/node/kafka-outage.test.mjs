@@ -192,6 +192,13 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
     assert.equal(producerStats.dropped, 0);
     assert.equal(producerStats.delivered, producerStats.received);
     assert.ok(producerStats.outages >= 1);
+    // The producer confirmed every delivery to the bus, which keeps nothing.
+    const busStats = await until(async () => {
+      const [s] = await actorsOf(pollers.url, 'bus');
+      return s.unconfirmed === 0 ? s : null;
+    }, { what: 'bus holds no unconfirmed event', timeoutMs: 10000 });
+    assert.equal(busStats.confirmed, busStats.published);
+    assert.equal(busStats.replayed, 0);
     t.diagnostic(`pollers' producer: received ${producerStats.received}, delivered `
       + `${producerStats.delivered}, last outage ${producerStats.last_outage_ms} ms`);
     // Their ticker events reached the gateway's client once each, in order.
