@@ -20,12 +20,16 @@ struct status_collector {
   std::map<std::string, uint64_t> counts;
   size_t pending = 0;
   uint64_t unresponsive = 0;
+  std::string state;    // the node's state when asked
+  std::string problems; // JSON object: component -> reason
 
   void done_one() {
     if (--pending > 0)
       return;
     json::writer w;
     w.start_object();
+    w.kv("state", state);
+    w.kv_raw("problems", problems);
     w.key("counts");
     w.start_object();
     for (auto& [kind, n] : counts)
@@ -53,17 +57,53 @@ std::string with_restarts(std::string reply, int64_t restarts) {
   return reply;
 }
 
+// The unhealthy components and their reasons, as a JSON object.
+std::string problems_json(const node_state& st) {
+  json::writer w;
+  w.start_object();
+  for (auto& [component, reason] : st.unhealthy)
+    w.kv(component, reason);
+  if (st.shutting_down)
+    w.kv("node", "shutting down");
+  w.end_object();
+  return w.take();
+}
+
+void set_health(node_state& st, const std::string& component, bool ok,
+                const std::string& reason, bool serving) {
+  if (ok) {
+    st.unhealthy.erase(component);
+    st.serving.erase(component);
+    return;
+  }
+  st.unhealthy[component] = reason;
+  if (serving)
+    st.serving.insert(component);
+  else
+    st.serving.erase(component);
+}
+
 std::string own_status(self_ptr self) {
   json::writer w;
   w.start_object();
   write_common_status(w, self, "node", "node", self->state.counters);
   w.kv("members", static_cast<uint64_t>(self->state.members.size()));
   w.kv("restarts", 0);
+  w.kv("state", node_state_name(self->state));
   w.end_object();
   return w.take();
 }
 
 } // namespace
+
+const char* node_state_name(const node_state& st) {
+  if (st.shutting_down)
+    return "not_ready";
+  for (auto& [component, reason] : st.unhealthy)
+    if (st.serving.count(component) == 0)
+      return "not_ready";
+  return st.unhealthy.empty() ? "ok" : "degraded";
+}
 
 caf::behavior node(self_ptr self) {
   self->set_down_handler([self](caf::down_msg& msg) {
@@ -81,35 +121,35 @@ caf::behavior node(self_ptr self) {
       if (self->state.shutting_down && kind == "session")
         self->send(member, atom::close_v, close_code::going_away,
                    std::string{"server shutting down"});
-      if (restarts > 0)
+      if (restarts > 0) {
         self->state.unhealthy.erase(name);
+        self->state.serving.erase(name);
+      }
     },
     [self](atom::ready, const std::string& component, bool ok,
            const std::string& reason) {
       ++self->state.counters.handled;
-      if (ok)
-        self->state.unhealthy.erase(component);
-      else
-        self->state.unhealthy[component] = reason;
+      set_health(self->state, component, ok, reason, false);
+    },
+    [self](atom::ready, const std::string& component, bool ok,
+           const std::string& reason, bool serving) {
+      ++self->state.counters.handled;
+      set_health(self->state, component, ok, reason, serving);
     },
     [self](atom::ready) {
       auto& st = self->state;
       ++st.counters.handled;
-      json::writer w;
-      w.start_object();
-      for (auto& [component, reason] : st.unhealthy)
-        w.kv(component, reason);
-      if (st.shutting_down)
-        w.kv("node", "shutting down");
-      w.end_object();
       return caf::make_message(st.unhealthy.empty() && !st.shutting_down,
-                               w.take());
+                               problems_json(st),
+                               std::string{node_state_name(st)});
     },
     [self](atom::status) {
       auto& st = self->state;
       ++st.counters.handled;
       auto c = std::make_shared<status_collector>();
       c->promise = self->make_response_promise();
+      c->state = node_state_name(st);
+      c->problems = problems_json(st);
       c->pending = st.members.size() + 1;
       c->counts["node"] = 1;
       c->replies.push_back(own_status(self));

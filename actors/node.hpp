@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include <caf/all.hpp>
@@ -13,11 +14,22 @@
 // `ready` says whether the node can serve (that is /readyz), and `shutdown`
 // closes every client with going-away and stops every component.
 //
+// The node's state is "ok" (every component healthy), "degraded" (some
+// component is unhealthy but the node still serves clients, e.g. the Kafka
+// broker is unreachable: snapshots and history are still served) or
+// "not_ready" (a component failed, or the node is shutting down).
+//
 // Messages:
 //   (join_atom, actor, kind, name, restarts:int64)
-//   (ready_atom, component, ok:bool, reason)   a component's health changed
-//   (ready_atom) -> (ok:bool, std::string JSON of unhealthy components)
-//   (status_atom) -> std::string JSON {"actors": [...], "counts": {...}}
+//   (ready_atom, component, ok:bool, reason)   a component's health changed;
+//                                              unhealthy means not_ready
+//   (ready_atom, component, ok:bool, reason, serving:bool)
+//                                              the same; unhealthy but
+//                                              serving means degraded
+//   (ready_atom) -> (ok:bool, std::string JSON of unhealthy components,
+//                    std::string state)
+//   (status_atom) -> std::string JSON {"state": ..., "problems": {...},
+//                    "actors": [...], "counts": {...}}
 //   (shutdown_atom) -> bool, once every client was told
 namespace flux {
 
@@ -32,9 +44,13 @@ struct node_state {
   static inline const char* name = "node";
   std::map<caf::actor_addr, node_member> members;
   std::map<std::string, std::string> unhealthy; // component -> reason
+  std::set<std::string> serving; // unhealthy components that still serve
   actor_counters counters;
   bool shutting_down = false;
 };
+
+// "ok", "degraded" or "not_ready" (see above).
+const char* node_state_name(const node_state& st);
 
 caf::behavior node(caf::stateful_actor<node_state>* self);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -18,6 +19,7 @@ struct pending_record {
   std::string key;   // the room
   std::string value; // encode_event() JSON
   event_kind kind = event_kind::snapshot;
+  uint64_t seq = 0;  // the bus's publish number, confirmed back to it
 };
 
 inline size_t record_bytes(const pending_record& r) {
@@ -29,7 +31,20 @@ inline size_t record_bytes(const event& e) {
          + e.data.size();
 }
 
-// T: pending_record or event (anything with a `kind` and record_bytes()).
+// An event the bus actor keeps until the producer confirms it (delivered,
+// or given up for good), so that a restarted producer gets it again.
+struct retained_event {
+  uint64_t seq = 0;
+  event e;
+  event_kind kind = event_kind::snapshot;
+};
+
+inline size_t record_bytes(const retained_event& r) {
+  return record_bytes(r.e);
+}
+
+// T: pending_record, retained_event or event (anything with a `kind` and
+// record_bytes()).
 template <class T>
 class bounded_buffer {
 public:
@@ -37,8 +52,16 @@ public:
 
   // Appends; returns how many older records were dropped to make room.
   size_t push(T r) {
+    return push(std::move(r), [](const T&) {});
+  }
+
+  // The same, calling on_drop(record) for each record dropped (including
+  // `r` itself when the capacity is 0).
+  template <class OnDrop>
+  size_t push(T r, OnDrop on_drop) {
     if (capacity_ == 0) {
       ++(r.kind == event_kind::snapshot ? dropped_snapshots_ : dropped_other_);
+      on_drop(r);
       return 1;
     }
     size_t dropped = 0;
@@ -47,9 +70,11 @@ public:
         auto it = q_.begin();
         while (it->kind != event_kind::snapshot)
           ++it;
+        on_drop(*it);
         erase_at(it);
         ++dropped_snapshots_;
       } else {
+        on_drop(q_.front());
         erase_at(q_.begin());
         ++dropped_other_;
       }
@@ -69,6 +94,19 @@ public:
   T& front() { return q_.front(); }
   const T& front() const { return q_.front(); }
   void pop_front() { erase_at(q_.begin()); }
+  auto begin() const { return q_.begin(); }
+  auto end() const { return q_.end(); }
+
+  // Removes the record numbered `seq` (T has a `seq`, increasing in push
+  // order); false if it is not (or no longer) here.
+  bool erase_seq(uint64_t seq) {
+    auto it = std::lower_bound(q_.begin(), q_.end(), seq,
+                               [](const T& r, uint64_t s) { return r.seq < s; });
+    if (it == q_.end() || it->seq != seq)
+      return false;
+    erase_at(it);
+    return true;
+  }
 
   uint64_t dropped_snapshots() const { return dropped_snapshots_; }
   uint64_t dropped_other() const { return dropped_other_; }

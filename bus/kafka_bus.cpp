@@ -28,22 +28,40 @@ namespace {
 
 using self_ptr = caf::stateful_actor<kafka_bus_state>*;
 
+// A client's problem that leaves the node serving: the broker is
+// unreachable (or a client is being rebuilt). The rooms keep their
+// snapshots and history and the clients recover by themselves, so once the
+// bus has been ready the node is degraded, not down. Prefixes as written by
+// client_readiness() (bus/kafka_client.cpp) and the down handler below.
+bool is_outage(const std::string& reason) {
+  for (const char* p : {"kafka: broker down", "kafka: connecting to",
+                        "kafka: producer restarting",
+                        "kafka: consumer restarting"})
+    if (reason.rfind(p, 0) == 0)
+      return true;
+  return false;
+}
+
 // One readiness for the node, from the clients' own.
 void report(self_ptr self) {
   auto& st = self->state;
   bool ok = true;
+  bool outage = true; // every problem is an outage
   std::string reason;
   for (auto& [component, h] : st.health) {
     if (h.first)
       continue;
     ok = false;
+    outage = outage && is_outage(h.second);
     if (reason.find(h.second) != std::string::npos)
       continue;
     if (!reason.empty())
       reason += "; ";
     reason += h.second;
   }
-  if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
+  bool serving = !ok && outage && st.ever_ready;
+  if (st.reported && ok == st.reported_ok && reason == st.reported_reason
+      && serving == st.reported_serving)
     return;
   if (ok && !st.reported_ok) {
     log::info("kafka", st.ever_ready ? "kafka ready again" : "kafka ready");
@@ -54,8 +72,10 @@ void report(self_ptr self) {
   st.reported = true;
   st.reported_ok = ok;
   st.reported_reason = reason;
+  st.reported_serving = serving;
   if (st.node)
-    self->send(st.node, atom::ready_v, std::string{"kafka"}, ok, reason);
+    self->send(st.node, atom::ready_v, std::string{"kafka"}, ok, reason,
+               serving);
 }
 
 void forward_subscription(self_ptr self) {
@@ -78,7 +98,8 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
   auto& st = self->state;
   st.opts = std::move(opts);
   st.node = std::move(node);
-  st.waiting = bounded_buffer<event>{st.opts.kafka.buffer_events};
+  st.retained = bounded_buffer<retained_event>{
+    st.opts.kafka.buffer_events + st.opts.kafka.max_in_flight};
   if (produces(st.opts.role))
     st.health["producer"] = {false, "kafka: producer starting"};
   if (consumes(st.opts.role))
@@ -109,13 +130,21 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
       self->monitor(child);
       if (kind == "kafka_producer") {
         st.producer = child;
-        ++st.producer_attachments;
-        // What arrived while it was being (re)started, in order.
-        while (!st.waiting.empty()) {
-          self->send(st.producer, atom::publish_v,
-                     std::move(st.waiting.front()));
-          st.waiting.pop_front();
+        // Everything not confirmed yet, in order: what arrived while it was
+        // being (re)started, and what its predecessor did not deliver.
+        uint64_t again = 0;
+        for (auto& r : st.retained) {
+          if (r.seq <= st.last_sent)
+            ++again;
+          self->send(st.producer, atom::publish_v, r.seq, r.e);
         }
+        st.last_sent = st.next_seq;
+        st.replayed += again;
+        ++st.producer_attachments;
+        if (again > 0)
+          log::info("kafka", "events the previous producer did not confirm "
+                             "handed to its successor",
+                    {{"events", std::to_string(again)}});
       } else if (kind == "kafka_consumer") {
         st.consumer = child;
         ++st.consumer_attachments;
@@ -140,13 +169,25 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
         return;
       }
       ++st.published;
+      auto seq = ++st.next_seq;
       if (st.producer) {
-        self->send(st.producer, atom::publish_v, std::move(e));
-        return;
+        self->send(st.producer, atom::publish_v, seq, e);
+        st.last_sent = seq;
       }
-      if (st.waiting.push(std::move(e)) > 0 && st.waiting.dropped() == 1)
-        log::warn("kafka", "producer is restarting and the bus buffer is "
-                           "full; dropping the oldest snapshot events first");
+      auto kind = e.kind;
+      if (st.retained.push(retained_event{seq, std::move(e), kind}) > 0
+          && st.retained.dropped() == 1)
+        log::warn("kafka", "more unconfirmed events than the producer can "
+                           "hold; dropping the oldest snapshot events first",
+                  {{"producer_attached",
+                    st.producer ? std::string{"true"} : "false"}});
+    },
+    [self](atom::deliver, const std::vector<uint64_t>& seqs) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      for (auto seq : seqs)
+        if (st.retained.erase_seq(seq))
+          ++st.confirmed;
     },
     [self](atom::subscribe, const std::string& topic, const std::string& group,
            const caf::actor& subscriber) -> caf::result<int32_t> {
@@ -188,6 +229,8 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
       w.kv("topic", st.opts.kafka.topic);
       w.kv("group", st.opts.kafka.group);
       w.kv("ready", st.reported_ok);
+      w.kv("state", st.reported_ok ? "ok"
+                    : st.reported_serving ? "degraded" : "not_ready");
       if (!st.reported_ok)
         w.kv("reason", st.reported_reason);
       w.kv("producer_attached", static_cast<bool>(st.producer));
@@ -196,8 +239,12 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
       w.kv("consumer_starts", st.consumer_attachments);
       w.kv("published", st.published);
       w.kv("rejected", st.rejected);
-      w.kv("waiting", static_cast<uint64_t>(st.waiting.size()));
-      w.kv("waiting_dropped", st.waiting.dropped());
+      w.kv("waiting", st.producer ? uint64_t{0}
+                                  : static_cast<uint64_t>(st.retained.size()));
+      w.kv("unconfirmed", static_cast<uint64_t>(st.retained.size()));
+      w.kv("confirmed", st.confirmed);
+      w.kv("replayed", st.replayed);
+      w.kv("waiting_dropped", st.retained.dropped());
       w.kv("forwarded_commits", st.forwarded_commits);
       w.end_object();
       return w.take();

@@ -17,8 +17,13 @@
 // supervised producer and consumer actors, whose handles change when they
 // are restarted.
 //
-//   (publish_atom, event)               -> the producer (buffered while it is
-//                                          being restarted)
+//   (publish_atom, event)               -> the producer as (publish_atom,
+//                                          seq, event); kept here until the
+//                                          producer confirms it, and sent
+//                                          again to a restarted producer
+//   (deliver_atom, std::vector<uint64_t> seqs)  from the producer: these
+//                                          publishes were delivered (or
+//                                          given up for good)
 //   (subscribe_atom, topic, group, consumer) -> int32 partitions; the
 //                                          consumer delivers to `consumer`
 //   (commit_atom, topic, group, partition, next_offset) -> the consumer
@@ -27,9 +32,11 @@
 // Children announce themselves with (join_atom, actor, kind, name, restarts)
 // (sent by the start functions of kafka_children()), and report readiness
 // with (ready_atom, "producer"|"consumer", ok, reason). The bus turns these
-// into one (ready_atom, "kafka", ok, reason) for the node: /readyz says 503
-// with e.g. "kafka: broker down: ..." while the broker is away, and ready
-// again when both clients are back.
+// into one (ready_atom, "kafka", ok, reason, serving) for the node: /readyz
+// says 503 with e.g. "kafka: broker down: ..." while the broker is away, and
+// ready again when both clients are back. `serving` (the node is "degraded",
+// not "not_ready") when the bus was ready before and every problem is an
+// outage: broker unreachable, or a client being restarted.
 namespace flux::bus {
 
 enum class node_role { all, pollers, gateway };
@@ -55,12 +62,19 @@ struct kafka_bus_state {
   std::string sub_topic;
   std::string sub_group;
   caf::actor subscriber;
-  // Events published while no producer is attached (it is restarting).
-  bounded_buffer<event> waiting;
+  // Every published event the producer has not confirmed yet, in publish
+  // order: a producer that crashes loses its own buffer and librdkafka's
+  // queue, so its successor gets these again (duplicates of events that
+  // were delivered after all are dropped by the rooms' dedup). Bounded by
+  // buffer_events + max_in_flight, what the producer itself can hold.
+  bounded_buffer<retained_event> retained;
+  uint64_t next_seq = 0;
+  uint64_t last_sent = 0; // the last seq sent to a producer
   // Readiness per client: component -> (ok, reason).
   std::map<std::string, std::pair<bool, std::string>> health;
   bool reported = false;
   bool reported_ok = false;
+  bool reported_serving = false; // not ok, but degraded (an outage)
   bool ever_ready = false;
   std::string reported_reason;
   actor_counters counters;
@@ -68,6 +82,8 @@ struct kafka_bus_state {
   uint64_t rejected = 0; // publishes in the gateway role
   uint64_t forwarded_commits = 0;
   uint64_t producer_attachments = 0;
+  uint64_t confirmed = 0; // confirmations from the producer
+  uint64_t replayed = 0;  // events sent again to a restarted producer
   uint64_t consumer_attachments = 0;
 };
 

@@ -16,7 +16,9 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* st = static_cast<kafka_producer_state*>(
     static_cast<kafka_client_state*>(opaque));
   auto now = now_ms();
+  auto seq = reinterpret_cast<uintptr_t>(m->_private);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    st->confirmed.push_back(seq);
     ++st->delivered;
     st->last_delivery_ms = now;
     if (!st->stopping && st->health.mark_up(now) && st->health.outages > 0)
@@ -25,6 +27,14 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
                  {"outage_ms", std::to_string(st->health.last_outage_ms)}});
     return;
   }
+  // Purged (we are stopping) or failed with the handle: not confirmed, so
+  // the bus hands the event to the next producer. Any other error is
+  // permanent for this record (a successor would fail the same way).
+  if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE
+      || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+    return;
+  if (m->err != RD_KAFKA_RESP_ERR__FATAL)
+    st->failed.push_back(seq);
   ++st->delivery_failures;
   std::string why = std::string{rd_kafka_err2name(m->err)} + ": "
                     + rd_kafka_err2str(m->err);
@@ -50,6 +60,21 @@ void report(self_ptr self) {
   self->send(st.bus, atom::ready_v, std::string{"producer"}, ok, reason);
 }
 
+// Tells the bus which publishes it need not keep any longer. Failures are
+// confirmed only while the handle is healthy: after a fatal error the
+// successor retries them.
+void confirm(kafka_producer_state& st) {
+  if (!st.fatal && !st.failed.empty()) {
+    st.confirmed.insert(st.confirmed.end(), st.failed.begin(),
+                        st.failed.end());
+  }
+  st.failed.clear();
+  if (st.confirmed.empty() || !st.bus)
+    return;
+  caf::anon_send(st.bus, atom::deliver_v, std::move(st.confirmed));
+  st.confirmed.clear();
+}
+
 // Hands buffered events to librdkafka while it has room.
 void pump(kafka_producer_state& st) {
   if (!st.rk || !st.admin || !st.admin->ready())
@@ -66,11 +91,13 @@ void pump(kafka_producer_state& st) {
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
       RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+      RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(r.seq))),
       RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
       break;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++st.produce_errors;
+      st.confirmed.push_back(r.seq); // refused for good: nothing to retry
       log::warn("kafka", "event refused by the producer; dropped",
                 {{"room", r.key}, {"error", rd_kafka_err2str(err)},
                  {"bytes", std::to_string(r.value.size())}});
@@ -88,6 +115,7 @@ void service(self_ptr self) {
   rd_kafka_poll(st.rk, 0);
   st.admin->poll(now_ms());
   pump(st);
+  confirm(st);
   report(self);
   if (st.fatal)
     self->quit(caf::make_error(caf::sec::runtime_error,
@@ -115,11 +143,15 @@ void kafka_producer_state::shut_down() {
   auto undelivered = static_cast<size_t>(rd_kafka_outq_len(rk))
                      + buffer.size();
   if (undelivered > 0)
-    log::warn("kafka", "producer stopping with undelivered events",
+    log::warn("kafka", "producer stopping with undelivered events; the bus "
+                       "keeps them for the next producer",
               {{"undelivered", std::to_string(undelivered)},
                {"broker", health.name()}});
   rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk, 0);
+  // What was delivered during the flush; the rest stays with the bus,
+  // which hands it to our successor.
+  confirm(*this);
   admin.reset(); // its queue must go before the handle
   if (rkt)
     rd_kafka_topic_destroy(rkt);
@@ -180,7 +212,7 @@ caf::behavior kafka_producer(self_ptr self, kafka_options opts,
   report(self);
   self->send(self, atom::tick_v);
   return {
-    [self](atom::publish, event& e) {
+    [self](atom::publish, uint64_t seq, event& e) {
       auto& st = self->state;
       ++st.counters.handled;
       ++st.received;
@@ -188,7 +220,12 @@ caf::behavior kafka_producer(self_ptr self, kafka_options opts,
       r.key = e.room;
       r.value = encode_event(e);
       r.kind = e.kind;
-      if (st.buffer.push(std::move(r)) > 0) {
+      r.seq = seq;
+      // A dropped record is given up for good: the bus need not keep it.
+      auto on_drop = [&st](const pending_record& d) {
+        st.confirmed.push_back(d.seq);
+      };
+      if (st.buffer.push(std::move(r), on_drop) > 0) {
         auto dropped = st.buffer.dropped_snapshots() + st.buffer.dropped_other();
         if (st.dropped_logged == 0 || dropped >= st.dropped_logged * 2) {
           st.dropped_logged = dropped;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -24,11 +25,17 @@ struct rd_kafka_topic_s;
 // the bus actor.
 //
 // Messages:
-//   (publish_atom, event)                       from the bus actor
+//   (publish_atom, seq:uint64, event)           from the bus actor
 //   (tick_atom)                                 internal: poll librdkafka
 //   (status_atom) -> std::string JSON
 // Sends:
 //   (ready_atom, "producer", ok, reason)        to the bus actor on change
+//   (deliver_atom, std::vector<uint64_t> seqs)  to the bus actor: these
+//                                               publishes were delivered, or
+//                                               given up for good (dropped
+//                                               from a full buffer, refused);
+//                                               the bus keeps every other one
+//                                               for a restarted producer
 namespace flux::bus {
 
 struct kafka_producer_state : kafka_client_state {
@@ -50,6 +57,8 @@ struct kafka_producer_state : kafka_client_state {
   uint64_t delivery_failures = 0;
   uint64_t produce_errors = 0; // refused by librdkafka at once
   uint64_t dropped_logged = 0;
+  std::vector<uint64_t> confirmed; // seqs to confirm to the bus
+  std::vector<uint64_t> failed;    // failed deliveries, confirmed unless fatal
   int64_t last_delivery_ms = 0;
   std::string last_delivery_error;
 };

@@ -138,6 +138,15 @@ std::string prometheus(const std::string& status, const context& ctx) {
     for (auto& l : lines)
       out << l;
   }
+  // The node's state: one gauge per state, 1 for the current one (labelled
+  // like every other series, by name only).
+  std::string state;
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("state")
+      && doc["state"].IsString())
+    state = doc["state"].GetString();
+  for (const char* s : {"ok", "degraded", "not_ready"})
+    out << "# TYPE flux_node_status_" << s << " gauge\nflux_node_status_" << s
+        << "{name=\"node\"} " << (state == s ? 1 : 0) << "\n";
   out << "# TYPE flux_sessions gauge\nflux_sessions " << sessions << "\n";
   for (auto& [field, v] : session_sums)
     out << "# TYPE " << metric_name("sessions", field) << " gauge\n"
@@ -184,19 +193,26 @@ void readyz(const std::shared_ptr<context>& ctx, const request& req,
   ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
     self->request(ctx->node, std::chrono::seconds{2}, atom::ready_v)
       .then(
-        [ctx, proto, respond](bool ok, const std::string& problems) mutable {
-          if (ctx->stopping)
+        [ctx, proto, respond](bool ok, const std::string& problems,
+                              std::string state) mutable {
+          if (ctx->stopping) {
             ok = false;
+            state = "not_ready";
+          }
+          // Degraded is still 503 (as before the state existed): a load
+          // balancer that wants to keep degraded nodes can match "state".
           proto.result(ok ? http::status::ok
                           : http::status::service_unavailable);
           proto.body() = std::string{"{\"ready\":"} + (ok ? "true" : "false")
-                         + ",\"problems\":" + problems + "}";
+                         + ",\"state\":\"" + state + "\",\"problems\":"
+                         + problems + "}";
           proto.prepare_payload();
           respond(std::move(proto));
         },
         [proto, respond](caf::error& err) mutable {
           proto.result(http::status::service_unavailable);
-          proto.body() = "{\"ready\":false,\"problems\":{\"node\":\""
+          proto.body() = "{\"ready\":false,\"state\":\"not_ready\","
+                         "\"problems\":{\"node\":\""
                          + to_string(err) + "\"}}";
           proto.prepare_payload();
           respond(std::move(proto));

@@ -541,3 +541,60 @@ TEST_CASE_FIXTURE(fixture, "the directory commits an offset only once its "
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   run();
 }
+
+TEST_CASE_FIXTURE(fixture, "the node is ok, degraded while a serving "
+                           "component is unhealthy, not ready otherwise") {
+  auto n = sys.spawn(node);
+  run();
+  std::string state;
+  std::string problems;
+  bool ok = false;
+  auto ask = [&] {
+    auto client = sys.spawn([&](caf::event_based_actor* self) {
+      self->request(n, caf::infinite, atom::ready_v)
+        .then([&](bool r, const std::string& p, const std::string& s) {
+          ok = r;
+          problems = p;
+          state = s;
+        });
+    });
+    run();
+  };
+  ask();
+  CHECK(ok);
+  CHECK(state == "ok");
+  CHECK(problems == "{}");
+  caf::anon_send(n, atom::ready_v, std::string{"kafka"}, false,
+                 std::string{"kafka: broker down"}, true);
+  run();
+  ask();
+  CHECK(!ok);
+  CHECK(state == "degraded");
+  CHECK(problems == "{\"kafka\":\"kafka: broker down\"}");
+  // A failed supervised child on top: not ready.
+  caf::anon_send(n, atom::ready_v, std::string{"domains.x"}, false,
+                 std::string{"failed: boom"});
+  run();
+  ask();
+  CHECK(state == "not_ready");
+  caf::anon_send(n, atom::ready_v, std::string{"domains.x"}, true,
+                 std::string{});
+  run();
+  ask();
+  CHECK(state == "degraded");
+  // The same component turning into a non-serving problem: not ready.
+  caf::anon_send(n, atom::ready_v, std::string{"kafka"}, false,
+                 std::string{"kafka: refused"}, false);
+  run();
+  ask();
+  CHECK(state == "not_ready");
+  caf::anon_send(n, atom::ready_v, std::string{"kafka"}, true, std::string{},
+                 false);
+  run();
+  ask();
+  CHECK(ok);
+  CHECK(state == "ok");
+  CHECK(state_of<node_state>(n).serving.empty());
+  caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
+  run();
+}

@@ -188,6 +188,15 @@ test('/healthz and /readyz answer', async () => {
   const ready = await getJson(`${flux.url}/readyz`);
   assert.equal(ready.status, 200);
   assert.equal(ready.body.ready, true);
+  assert.equal(ready.body.state, 'ok');
+  assert.deepEqual(ready.body.problems, {});
+  const stats = await getJson(`${flux.url}/stats`);
+  assert.equal(stats.body.node.state, 'ok');
+  assert.deepEqual(stats.body.node.problems, {});
+  const text = await (await fetch(`${flux.url}/metrics`)).text();
+  assert.match(text, /^flux_node_status_ok\{name="node"\} 1$/m);
+  assert.match(text, /^flux_node_status_degraded\{name="node"\} 0$/m);
+  assert.match(text, /^flux_node_status_not_ready\{name="node"\} 0$/m);
 });
 
 test('/metrics exposes the actors in Prometheus text format', async () => {

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, FLUX_BIN } from './lib/flux.mjs';
 import {
@@ -25,6 +26,31 @@ before(async () => { broker = await startBroker('main'); });
 after(async () => {
   for (const p of procs) await p.stop().catch(() => {});
   if (broker) await broker.destroy();
+});
+
+// The broker processes (kafka.Kafka) whose command line names this
+// broker's run dir.
+function brokerPids(dir) {
+  const pids = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd;
+    try { cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8'); } catch { continue; }
+    const args = cmd.split('\0');
+    if (args.includes('kafka.Kafka') && cmd.includes(dir)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+test('kafka-local start on a running broker does not start a second one', async () => {
+  const pidOf = (r) => Number(/running \(pid (\d+)\)/.exec(r.stdout)?.[1]);
+  const pid = pidOf(await broker.status());
+  assert.ok(pid > 0, 'status names the pid');
+  assert.deepEqual(brokerPids(broker.dir), [pid], 'one broker process');
+  const again = await broker.start();
+  assert.match(again.stdout, new RegExp(`already running \\(pid ${pid}\\)`));
+  assert.equal(pidOf(await broker.status()), pid, 'the same broker');
+  assert.deepEqual(brokerPids(broker.dir), [pid], 'still one broker process');
 });
 
 test('pollers -> Kafka -> gateway -> WebSocket, in order, positions are offsets', async () => {
@@ -112,14 +138,17 @@ test('outside producer: records reach clients; malformed ones are skipped and co
     assert.deepEqual(snap.data, { n: { n: 1 } });
     const [before] = await actorsOf(gateway.url, 'room_directory');
 
+    // Two kinds of malformed record, two of each.
     producer.send(room, 'this is not JSON');
     producer.send(room, JSON.stringify({ room, ts: 1, data: {} })); // no id
+    producer.send(room, 'neither is this {');
+    producer.send(room, JSON.stringify({ room, ts: 2, data: {} })); // no id
     producer.send(room, ev(2));
     producer.send(room, ev(2)); // the same record again (same id)
     producer.send(room, ev(3));
-    const reports = await producer.waitReports(6);
+    const reports = await producer.waitReports(8);
     assert.equal(producer.failed.length, 0);
-    const offsets = reports.slice(1).map((r) => r.offset);
+    const offsets = reports.slice(3).map((r) => r.offset);
 
     await c.waitFor((f) => f.type === 'event' && f.room === room && f.data.n === 3,
       { timeoutMs: 20000 });
@@ -130,14 +159,28 @@ test('outside producer: records reach clients; malformed ones are skipped and co
     assert.equal(e2.pos, offsets[2], 'position is the offset of the first copy');
 
     const [dir] = await actorsOf(gateway.url, 'room_directory');
-    assert.equal(dir.malformed - before.malformed, 2, 'malformed records counted');
+    assert.equal(dir.malformed - before.malformed, 4, 'malformed records counted');
+    // Logged once per kind of problem (JSON lines on stderr).
+    const skipped = gateway.logs.map((l) => { try { return JSON.parse(l); } catch { return {}; } })
+      .filter((l) => l.msg === 'skipping malformed record');
+    assert.deepEqual(skipped.map((l) => l.reason).sort(),
+      ['invalid JSON', "missing or invalid field 'id'"], JSON.stringify(skipped));
+    assert.ok(skipped.every((l) => l.level === 'warn' && l.component === 'room_directory'));
     // The partition did not stall: everything, malformed included, is
     // committed.
-    const partition = reports[5].partition;
+    const partition = reports[7].partition;
     await until(async () => {
       const o = await topicOffsets(broker.bootstrap, topic, `gw-ext-${run}`);
       return o[partition].committed === o[partition].high;
     }, { what: 'all records committed', timeoutMs: 30000 });
+    // Caught up: /stats shows no lag on any assigned partition.
+    const caughtUp = await until(async () => {
+      const [s] = await actorsOf(gateway.url, 'kafka_consumer');
+      const p = s.partitions.find((x) => x.partition === partition);
+      return p && p.high_watermark === reports[7].offset + 1 && s.partitions.every((x) => x.lag === 0)
+        && s.lag === 0 ? s : null;
+    }, { what: 'consumer lag 0 on every partition', timeoutMs: 30000 });
+    assert.equal(caughtUp.partitions.length, 2);
     c.close();
   } finally {
     producer.kill();
@@ -153,6 +196,7 @@ test('a topic the broker refuses to create is a clear not-ready reason', async (
     return x.status === 503 && /cannot create topic/.test(x.body.problems.kafka ?? '') ? x : null;
   }, { what: 'readyz with the refusal', timeoutMs: 30000 });
   assert.match(r.body.problems.kafka, /flux\.refused.*INVALID_REPLICATION_FACTOR/);
+  assert.equal(r.body.state, 'not_ready', 'a refusal is not an outage');
   assert.ok(f.logs.some((l) => l.includes('refused to create the event topic')));
   // Snapshots are still served (rooms exist; nothing arrives).
   const c = await Client.connect(f.wsUrl);
@@ -174,6 +218,8 @@ test('no broker: the producer buffer is bounded, drops the oldest snapshots firs
     return x.status === 503 && /kafka: broker down/.test(x.body.problems.kafka ?? '') ? x : null;
   }, { what: 'readyz broker down', timeoutMs: 20000 });
   assert.match(r.body.problems.kafka, /producer/);
+  // Never connected: not ready (not merely degraded).
+  assert.equal(r.body.state, 'not_ready');
   const first = await until(async () => {
     const [p] = await actorsOf(f.url, 'kafka_producer');
     return p.dropped_snapshots > 0 ? p : null;

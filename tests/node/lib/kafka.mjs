@@ -102,6 +102,7 @@ async function makeBroker(name, attempt) {
     dir,
     start: () => script('start', 150000),
     stop: () => script('stop', 60000),
+    status: () => script('status', 30000),
     async destroy() {
       try { await script('wipe', 60000); } finally {
         try { process.kill(watchdog.pid); } catch { /* already gone */ }
@@ -134,10 +135,18 @@ export class Producer {
       for (const w of [...this.waiters]) w();
     });
     this.child.stderr.on('data', (d) => { this.stderr += d; });
+    // If the tool dies (e.g. a fatal producer error), writes fail with
+    // EPIPE: keep that for the test's assertions instead of crashing it.
+    this.writeError = null;
+    this.child.stdin.on('error', (e) => { this.writeError ??= e; });
   }
 
   // Sends one record keyed by `key` (the room).
   send(key, value) {
+    if (this.writeError || this.child.exitCode !== null) {
+      this.sent += 1;
+      return;
+    }
     this.child.stdin.write(`${key}\t${value}\n`);
     this.sent += 1;
   }
