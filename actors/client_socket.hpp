@@ -1,27 +1,81 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 
+#include "actors/outbound_queue.hpp"
 #include "core/event.hpp"
 
 // What a session actor needs from its connection. The gateway implements it
 // over a Beast WebSocket; the session never touches the socket itself.
+//
+// The socket owns the client's outbound queue, bounded in bytes: the
+// session queues frames from its own thread, and the socket's writer (the
+// I/O thread) takes them, merged into batches, one write at a time. A write
+// that completes goes straight on to the next batch, with no message back to
+// the session: under load a delivery costs the session one activation, not
+// two.
 namespace flux {
 
 class client_socket {
 public:
   virtual ~client_socket() = default;
 
-  // Writes one WebSocket text message. The session keeps at most one write
-  // outstanding; the socket answers each with (write_done_atom).
-  virtual void write(frame_ptr message) = 0;
+  // Set once by the session before it sends anything: the queue's byte
+  // budget and how many bytes one batched write may merge (0: no batches).
+  void configure(size_t budget_bytes, size_t max_batch_bytes);
 
-  // Closes with a WebSocket close code and reason; then (closed_atom).
-  virtual void close(uint16_t code, std::string reason) = 0;
+  // Queues a frame (any thread). False, and nothing queued, when it would
+  // take the queue past its budget.
+  bool send(frame_ptr frame);
+
+  // Once the queue holds fewer than `bytes`, the socket calls
+  // notify_drained() once (the session then releases conflated updates).
+  void notify_below(size_t bytes);
+
+  // Bytes and frames queued and not yet handed to a write.
+  size_t queued_bytes() const;
+  size_t queued_frames() const;
+
+  struct counters {
+    uint64_t frames = 0; // frames handed to writes
+    uint64_t bytes = 0;
+    uint64_t writes = 0;
+  };
+  counters written() const;
+
+  // Closes with a WebSocket close code and reason, after the write in
+  // progress and `last` (if any); queued frames are dropped. The session
+  // is then told (closed_atom).
+  virtual void close(uint16_t code, std::string reason,
+                     frame_ptr last = nullptr)
+    = 0;
 
   // The peer's address, for logs and /stats.
   virtual std::string remote() const = 0;
+
+protected:
+  // The queue went from idle to non-empty: start writing. Must not block;
+  // the implementation typically posts to its I/O strand, which then calls
+  // next_write().
+  virtual void start_writer() = 0;
+
+  // Called when the session asked to hear that the queue drained.
+  virtual void notify_drained() = 0;
+
+  // For the writer: the next message to write (a batch of queued frames),
+  // or nullptr when the queue is empty, in which case the writer is idle
+  // until the next send() starts it again.
+  frame_ptr next_write();
+
+private:
+  mutable std::mutex mtx_;
+  outbound_queue queue_{0};
+  size_t max_batch_ = 0;
+  bool writer_busy_ = false;
+  size_t notify_below_ = 0; // 0: nobody asked
+  counters written_;
 };
 
 // Close codes Flux uses (documented in docs/protocol.md).

@@ -23,59 +23,31 @@ bool says_disconnect(const session_state& st, uint16_t code) {
          && code == close_code::policy;
 }
 
-void close_now(self_ptr self, uint16_t code, std::string reason) {
-  auto& st = self->state;
-  if (says_disconnect(st, code))
-    st.socket->write(make_frame(socketio::disconnect));
-  st.socket->close(code, std::move(reason));
-  self->quit();
-}
-
 void close_client(self_ptr self, uint16_t code, std::string reason) {
   auto& st = self->state;
   if (st.closing)
     return;
   st.closing = true;
-  if (st.writing && says_disconnect(st, code)) {
-    // One write at a time: DISCONNECT and the close follow this write.
-    st.queue = outbound_queue{0};
-    st.close_code = code;
-    st.close_reason = std::move(reason);
-    return;
-  }
-  close_now(self, code, std::move(reason));
-}
-
-void flush(self_ptr self) {
-  auto& st = self->state;
-  if (st.writing || st.closing || st.queue.empty())
-    return;
-  size_t frames = 0;
-  // Socket.IO over WebSocket carries one packet per message: no batches.
-  auto batch = st.opts.wire == wire_format::socketio ? 0 : st.opts.max_batch;
-  auto msg = st.queue.take(batch, frames);
-  st.writing = true;
-  st.frames_out += frames;
-  st.bytes_out += msg->size();
-  ++st.writes;
-  st.socket->write(std::move(msg));
+  st.socket->close(code, std::move(reason),
+                   says_disconnect(st, code)
+                     ? make_frame(socketio::disconnect)
+                     : nullptr);
+  self->quit();
 }
 
 void enqueue(self_ptr self, frame_ptr frame) {
   auto& st = self->state;
   if (st.closing)
     return;
-  if (!st.queue.push(std::move(frame))) {
+  if (!st.socket->send(std::move(frame))) {
     log::warn("session", "client too slow; closing",
               {{"session", st.id}, {"remote", st.socket->remote()},
-               {"queued_bytes", std::to_string(st.queue.bytes())}});
+               {"queued_bytes", std::to_string(st.socket->queued_bytes())}});
     close_client(self, close_code::slow_consumer,
                  "slow consumer: more than "
-                   + std::to_string(st.queue.budget())
+                   + std::to_string(st.opts.queue_budget)
                    + " bytes queued");
-    return;
   }
-  flush(self);
 }
 
 bool is_socketio(self_ptr self) {
@@ -253,10 +225,14 @@ void on_room_frame(self_ptr self, const std::string& room,
                    const std::string& key, frame_ptr frame) {
   auto& st = self->state;
   bool pending = !st.conflated.empty() && has_conflated(st, room);
-  if (!key.empty() && (pending || st.queue.bytes() > st.queue.budget() / 2)) {
+  if (!key.empty()
+      && (pending
+          || st.socket->queued_bytes() > st.opts.queue_budget / 2)) {
     auto k = std::make_pair(room, key);
     auto [i, added] = st.conflated.emplace(k, frame);
     if (added) {
+      if (st.conflated_order.empty()) // hear when the client catches up
+        st.socket->notify_below(st.opts.queue_budget / 4);
       st.conflated_order.push_back(std::move(k));
     } else {
       i->second = std::move(frame);
@@ -383,7 +359,10 @@ caf::behavior session(self_ptr self, std::string id,
   st.socket = std::move(socket);
   st.directory = std::move(directory);
   st.opts = opts;
-  st.queue = outbound_queue{opts.queue_budget};
+  // Socket.IO over WebSocket carries one packet per message: no batches.
+  st.socket->configure(opts.queue_budget, opts.wire == wire_format::socketio
+                                            ? 0
+                                            : opts.max_batch);
   st.tokens = opts.request_burst;
   st.tokens_at_ms = st.connected_ms = now_ms();
   if (node)
@@ -444,20 +423,11 @@ caf::behavior session(self_ptr self, std::string id,
       // From a room we left: drop.
     },
     [self](atom::write_done) {
-      auto& st = self->state;
-      ++st.counters.handled;
-      if (st.closing) {
-        if (st.writing) { // a close waited for this write
-          st.writing = false;
-          close_now(self, st.close_code, std::move(st.close_reason));
-        }
-        return;
-      }
-      // Released while `writing` still holds, so they go out as one batch.
-      if (!st.conflated.empty() && st.queue.bytes() < st.queue.budget() / 4)
+      // The socket's queue drained below a quarter of the budget: the
+      // conflated updates (latest per key) go out now, as one batch.
+      ++self->state.counters.handled;
+      if (!self->state.closing)
         release_conflated(self, nullptr);
-      st.writing = false;
-      flush(self);
     },
     [self](atom::closed) {
       ++self->state.counters.handled;
@@ -490,15 +460,17 @@ caf::behavior session(self_ptr self, std::string id,
       for (auto& [room, sub] : st.subs)
         w.value(room);
       w.end_array();
-      w.kv("queued_bytes", static_cast<uint64_t>(st.queue.bytes()));
-      w.kv("queued_frames", static_cast<uint64_t>(st.queue.size()));
+      w.kv("queued_bytes", static_cast<uint64_t>(st.socket->queued_bytes()));
+      w.kv("queued_frames",
+           static_cast<uint64_t>(st.socket->queued_frames()));
       w.kv("conflated_pending", static_cast<uint64_t>(st.conflated.size()));
       w.kv("conflated_drops", st.conflated_drops);
       w.kv("requests", st.requests);
       w.kv("errors", st.errors);
-      w.kv("frames_out", st.frames_out);
-      w.kv("bytes_out", st.bytes_out);
-      w.kv("writes", st.writes);
+      auto out = st.socket->written();
+      w.kv("frames_out", out.frames);
+      w.kv("bytes_out", out.bytes);
+      w.kv("writes", out.writes);
       w.end_object();
       return w.take();
     },

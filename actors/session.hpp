@@ -11,15 +11,16 @@
 #include "core/actor_stats.hpp"
 
 // One actor per client connection. It speaks the native protocol, owns the
-// client's subscriptions, and owns the outbound queue: bounded in bytes,
-// one write outstanding at a time, small frames merged into batches. A
-// client that falls behind first gets keyed updates (tickers) conflated to
-// the latest value per key; one that still cannot keep up is disconnected
-// with a clear reason rather than letting memory grow.
+// client's subscriptions, and feeds the socket's outbound queue (bounded in
+// bytes, one write at a time, small frames merged into batches; see
+// client_socket). A client that falls behind first gets keyed updates
+// (tickers) conflated to the latest value per key; one that still cannot
+// keep up is disconnected with a clear reason rather than letting memory
+// grow.
 //
 // Messages:
 //   (client_text_atom, text)      a message from the client (socket thread)
-//   (write_done_atom)             the socket finished the last write
+//   (write_done_atom)             the socket's queue drained (asked for)
 //   (closed_atom)                 the socket is gone
 //   (frame_atom, room_frames)     a room's events (one burst, in order)
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
@@ -60,11 +61,7 @@ struct session_state {
   std::shared_ptr<client_socket> socket;
   caf::actor directory;
   session_options opts;
-  outbound_queue queue{0};
-  bool writing = false;
   bool closing = false;
-  uint16_t close_code = 0;   // a close waiting for the write in progress
-  std::string close_reason;
   std::map<std::string, subscription> subs;
   // Conflation: past half the budget, keyed updates wait here, latest value
   // per (room, key), in first-arrival order, until the queue drains.
@@ -80,9 +77,6 @@ struct session_state {
   actor_counters counters;
   uint64_t requests = 0;
   uint64_t errors = 0;
-  uint64_t frames_out = 0;
-  uint64_t bytes_out = 0;
-  uint64_t writes = 0;
 };
 
 caf::behavior session(caf::stateful_actor<session_state>* self, std::string id,

@@ -77,49 +77,64 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
-void websocket_session::write(frame_ptr message) {
+void websocket_session::start_writer() {
   asio::post(ws_.get_executor(),
-             [self = shared_from_this(), msg = std::move(message)]() mutable {
-               self->do_write(std::move(msg));
-             });
+             [self = shared_from_this()] { self->do_write(); });
 }
 
-void websocket_session::do_write(frame_ptr message) {
-  if (closing_)
+void websocket_session::notify_drained() {
+  if (actor_)
+    caf::anon_send(actor_, atom::write_done_v);
+}
+
+// Writes the next queued batch, if any (on the strand).
+void websocket_session::do_write() {
+  if (closing_ || pending_close_ || writing_)
     return;
+  if (auto message = next_write())
+    do_write_message(std::move(message));
+}
+
+void websocket_session::do_write_message(frame_ptr message) {
   writing_ = true;
+  current_ = std::move(message);
   ws_.text(true);
-  auto buf = asio::buffer(*message);
-  ws_.async_write(buf, [self = shared_from_this(), message](
-                         beast::error_code ec, std::size_t n) {
-    self->on_write(ec, n);
-  });
+  ws_.async_write(asio::buffer(*current_),
+                  beast::bind_front_handler(&websocket_session::on_write,
+                                            shared_from_this()));
 }
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
+  current_.reset(); // lets the queue reuse the batch buffer
   if (ec) {
     fail(ec, "websocket write");
     return;
   }
   if (pending_close_) {
+    if (close_last_) // e.g. Socket.IO's DISCONNECT, then the close
+      return do_write_message(std::move(close_last_));
     pending_close_ = false;
     return do_close(close_code_, std::move(close_reason_));
   }
-  caf::anon_send(actor_, atom::write_done_v);
+  do_write();
 }
 
-void websocket_session::close(uint16_t code, std::string reason) {
+void websocket_session::close(uint16_t code, std::string reason,
+                              frame_ptr last) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), code,
-                                  reason = std::move(reason)]() mutable {
-    if (self->writing_) {
-      // Beast allows one write-like operation at a time; close after it.
-      self->pending_close_ = true;
-      self->close_code_ = code;
-      self->close_reason_ = std::move(reason);
+                                  reason = std::move(reason),
+                                  last = std::move(last)]() mutable {
+    if (self->closing_ || self->pending_close_)
       return;
-    }
-    self->do_close(code, std::move(reason));
+    // Beast allows one write-like operation at a time: the last message and
+    // the close follow the write in progress.
+    self->pending_close_ = true;
+    self->close_code_ = code;
+    self->close_reason_ = std::move(reason);
+    self->close_last_ = std::move(last);
+    if (!self->writing_)
+      self->on_write({}, 0);
   });
 }
 

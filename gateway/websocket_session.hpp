@@ -8,10 +8,9 @@
 #include "gateway/context.hpp"
 
 // One WebSocket connection. It owns the Beast stream; everything the client
-// says goes to its session actor as text, and the actor's writes and close
-// come back here. All stream operations run on the stream's strand, with one
-// write outstanding at a time (the session actor never issues a second
-// before this one reports write_done).
+// says goes to its session actor as text. What the actor queues (see
+// client_socket) is written from the stream's strand, one write at a time:
+// when a write completes the next batch goes out at once.
 namespace flux::gateway {
 
 class websocket_session
@@ -26,15 +25,20 @@ public:
   void run(http::request<http::string_body> req);
 
   // client_socket
-  void write(frame_ptr message) override;
-  void close(uint16_t code, std::string reason) override;
+  void close(uint16_t code, std::string reason,
+             frame_ptr last = nullptr) override;
   std::string remote() const override { return remote_; }
 
 private:
+  // client_socket
+  void start_writer() override;
+  void notify_drained() override;
+
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void do_write(frame_ptr message);
+  void do_write();
+  void do_write_message(frame_ptr message);
   void on_write(beast::error_code ec, std::size_t bytes);
   void do_close(uint16_t code, std::string reason);
   void finish();
@@ -45,11 +49,13 @@ private:
   beast::flat_buffer buffer_;
   caf::actor actor_;
   std::string remote_;
+  frame_ptr current_; // the message being written
   bool writing_ = false;
   bool closing_ = false;
   bool pending_close_ = false;
   uint16_t close_code_ = 0;
   std::string close_reason_;
+  frame_ptr close_last_; // written right before the close frame
   bool counted_ = false;
 };
 
