@@ -256,3 +256,30 @@ test('the native endpoint requires the token when one is configured', async () =
   await once(ok, 'open');
   ok.close();
 });
+
+test('a client closed for too many invalid requests gets DISCONNECT first and does not reconnect by itself', async () => {
+  const strict = await startFlux(['--session.max-errors=3']);
+  try {
+    const s = io(strict.url, { transports: ['websocket'], reconnection: true, reconnectionDelay: 100 });
+    await once(s, 'connect');
+    const errors = [];
+    s.on('error', (f) => errors.push(f)); // the error frames, as events
+    const gone = new Promise((resolve) => s.once('disconnect', (r) => resolve([r])));
+    for (let i = 0; i < 3; i++) s.emit('subscribe', { room: `no.such.room.${i}` });
+    const [reason] = await Promise.race([gone,
+      sleep(10000).then(() => { throw new Error('not disconnected within 10 s'); })]);
+    assert.equal(reason, 'io server disconnect', 'the server said DISCONNECT (41) before closing');
+    assert.ok(errors.length >= 2 && errors.every((f) => f.code === 'unknown_room'), JSON.stringify(errors));
+    await sleep(600); // well past reconnectionDelay
+    assert.equal(s.connected, false, 'socket.io-client does not reconnect after a server DISCONNECT');
+    s.close();
+    // A well-behaved client on the same server is unaffected.
+    const ok = io(strict.url, { transports: ['websocket'], reconnection: false });
+    await once(ok, 'connect');
+    const ack = await ok.timeout(5000).emitWithAck('subscribe', { room: 'news.top' });
+    assert.equal(ack.type, 'subscribed');
+    ok.close();
+  } finally {
+    await strict.stop();
+  }
+});
