@@ -12,20 +12,20 @@ bool outbound_queue::push(frame_ptr frame) {
 
 frame_ptr outbound_queue::take(size_t max_batch_bytes, size_t& frames_taken) {
   frames_taken = 0;
-  if (frames_.empty())
+  if (empty())
     return nullptr;
   // Count how many frames fit in one batch (always at least one).
   size_t n = 1;
-  size_t payload = frames_.front()->size();
-  while (n < frames_.size()
-         && payload + frames_[n]->size() + n + 2 <= max_batch_bytes) {
-    payload += frames_[n]->size();
+  size_t payload = frames_[head_]->size();
+  while (n < size()
+         && payload + frames_[head_ + n]->size() + n + 2 <= max_batch_bytes) {
+    payload += frames_[head_ + n]->size();
     ++n;
   }
   frame_ptr out;
   if (n == 1) {
-    out = std::move(frames_.front());
-    if (frames_.size() == 1)
+    out = std::move(frames_[head_]);
+    if (size() == 1)
       spare_.reset(); // the client keeps up: no buffer kept while quiet
   } else {
     // Only this queue holds the spare: the socket is done writing it.
@@ -43,12 +43,25 @@ frame_ptr outbound_queue::take(size_t max_batch_bytes, size_t& frames_taken) {
     for (size_t i = 0; i < n; ++i) {
       if (i > 0)
         batch->push_back(',');
-      batch->append(*frames_[i]);
+      batch->append(*frames_[head_ + i]);
+      frames_[head_ + i].reset();
     }
     batch->push_back(']');
     out = std::move(batch);
   }
-  frames_.erase(frames_.begin(), frames_.begin() + static_cast<long>(n));
+  head_ += n;
+  if (head_ == frames_.size()) {
+    // Drained: start over at the front, and give back a large buffer.
+    head_ = 0;
+    if (frames_.capacity() > 64)
+      std::vector<frame_ptr>{}.swap(frames_);
+    else
+      frames_.clear();
+  } else if (head_ >= 64 && head_ * 2 >= frames_.size()) {
+    // Mostly consumed: move the rest to the front (amortized O(1)).
+    frames_.erase(frames_.begin(), frames_.begin() + static_cast<long>(head_));
+    head_ = 0;
+  }
   bytes_ -= payload;
   frames_taken = n;
   return out;

@@ -1,9 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/event.hpp"
 
@@ -19,9 +19,9 @@ public:
   // False (and nothing queued) when the frame would exceed the budget.
   bool push(frame_ptr frame);
 
-  bool empty() const { return frames_.empty(); }
+  bool empty() const { return head_ == frames_.size(); }
   size_t bytes() const { return bytes_; }
-  size_t size() const { return frames_.size(); }
+  size_t size() const { return frames_.size() - head_; }
   size_t budget() const { return budget_; }
 
   // Takes the next message to write: the first frame alone, or as many
@@ -33,7 +33,11 @@ public:
 private:
   size_t budget_;
   size_t bytes_ = 0;
-  std::deque<frame_ptr> frames_;
+  // Queued frames are frames_[head_..]. A vector, not a deque: an empty one
+  // allocates nothing, and most connections' queues are empty most of the
+  // time (a deque keeps a 512-byte block even then).
+  std::vector<frame_ptr> frames_;
+  size_t head_ = 0;
   // The last batch buffer; reused when nobody else holds it any more, and
   // dropped when the client goes quiet (idle clients keep no buffer).
   std::shared_ptr<std::string> spare_;

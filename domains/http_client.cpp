@@ -282,8 +282,12 @@ private:
       return fail("cannot connect to " + endpoint() + ": " + ec.message());
     if (!tls_)
       return send_request();
-    // SNI, then verification of the chain and of the host name.
-    if (!SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()))
+    // SNI (a host name only: RFC 6066 forbids IP literals there), then
+    // verification of the chain and of the host name or address.
+    beast::error_code not_ip;
+    asio::ip::make_address(url_.host, not_ip);
+    if (not_ip
+        && !SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()))
       return fail("TLS: cannot set SNI host name " + url_.host);
     tls_->set_verify_mode(ssl::verify_peer);
     tls_->set_verify_callback(ssl::host_name_verification(url_.host));

@@ -34,6 +34,10 @@ void websocket_session::run(http::request<http::string_body> req) {
       res.set(http::field::server, "flux");
     }));
   ws_.read_message_max(ctx_->opts.max_frame_bytes);
+  // One WebSocket frame per message: Beast would otherwise split a batch
+  // into 4 KB fragments, one write each. Unmasked and unfragmented, it
+  // writes straight from the shared frame bytes.
+  ws_.auto_fragment(false);
   ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
                                                   shared_from_this()));
 }

@@ -130,6 +130,34 @@ test('TLS with an untrusted certificate makes crypto.movers stale; weather flows
   c.close();
 });
 
+test('a trusted certificate issued to another host fails host-name verification: the source goes stale', async () => {
+  // Its own flux, with Open-Meteo at a server whose certificate (signed by
+  // the trusted test CA) names other.example, not 127.0.0.1.
+  const other = await startFlux([
+    '--domains.mode=live', '--domains.cities=["London"]',
+    `--connectors.ca-file=${up.caFile}`,
+    `--connectors.open-meteo-url=${up.wrongHost}`,
+    // Nothing else of this flux touches the fixture's other counters.
+    `--connectors.coingecko-url=${up.badTls}`, '--connectors.ticker-products=[]',
+    '--connectors.news-feeds=[]',
+    '--connectors.weather-interval-ms=300', '--connectors.open-meteo-calls-per-min=0',
+  ]);
+  const served = up.count('forecast:51.51');
+  try {
+    const c = await Client.connect(other.wsUrl);
+    c.send({ op: 'subscribe', room: 'weather.london' });
+    const f = await c.waitFor((x) => isStatus('weather.london', true)(x)
+      || (x.type === 'snapshot' && x.room === 'weather.london' && x.status?.stale === true),
+    { timeoutMs: 10000 });
+    const status = f.type === 'snapshot' ? f.status : f.data;
+    assert.match(status.reason, /TLS handshake with 127\.0\.0\.1:\d+ failed: .*certificate verify failed/);
+    assert.equal(up.count('forecast:51.51'), served, 'no request was sent to the wrong host');
+    c.close();
+  } finally {
+    await other.stop();
+  }
+});
+
 test('a dropped WebSocket feed stales crypto.ticker until it reconnects and re-subscribes', async () => {
   const c = await Client.connect(flux.wsUrl);
   c.send({ op: 'subscribe', room: 'crypto.ticker' });

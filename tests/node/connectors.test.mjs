@@ -26,7 +26,8 @@ before(async () => {
     `--connectors.coinbase-url=${up.wss}`, // WebSocket over TLS (test CA)
     `--connectors.finnhub-url=${up.http}`,
     `--connectors.newsdata-url=${up.http}`,
-    `--connectors.news-feeds=["${up.http}/feeds/rss.xml","${up.https}/feeds/atom.xml"]`,
+    // The Atom feed by host name (SNI), Open-Meteo by IP address (no SNI).
+    `--connectors.news-feeds=["${up.http}/feeds/rss.xml","${up.httpsLocalhost}/feeds/atom.xml"]`,
     '--connectors.ticker-products=["BTC-USD","ETH-USD","SOL-USD"]',
     '--connectors.stock-symbols=["AAPL","MSFT","NVDA","AMZN","GOOGL","TSLA","JPM","BOGUS"]',
     '--connectors.weather-interval-ms=300', '--connectors.markets-interval-ms=300',
@@ -69,6 +70,15 @@ test('Open-Meteo over HTTPS (test CA) becomes weather.<city> snapshots', async (
   assert.match(req.url, /wind_speed_unit=kmh/);
   assert.match(req.url, /timeformat=unixtime/);
   assert.match(req.headers['user-agent'], /^flux\//);
+  assert.equal(req.sni, null, 'no SNI for an IP address (RFC 6066)');
+});
+
+test('TLS by host name sends SNI and verifies the certificate for that name', async () => {
+  await snapshotOf('news.top');
+  const atom = up.requests('atom');
+  assert.ok(atom.length > 0, 'the Atom feed was fetched over https://localhost');
+  assert.equal(atom[0].sni, 'localhost');
+  assert.match(atom[0].headers.host, /^localhost:\d+$/);
 });
 
 test('CoinGecko markets (gzip) become crypto.movers', async () => {
@@ -211,7 +221,7 @@ test('/stats shows every connector poller with its breaker closed', async () => 
   // each call paced while the poller asks every 300 ms.
   const port = (u) => new URL(u).port;
   assert.deepEqual(news.upstream_limits.map((l) => l.bucket).sort(),
-    [`rss 127.0.0.1:${port(up.http)}`, `rss 127.0.0.1:${port(up.https)}`, 'newsdata'].sort());
+    [`rss 127.0.0.1:${port(up.http)}`, `rss localhost:${port(up.https)}`, 'newsdata'].sort());
   for (const l of news.upstream_limits) {
     assert.equal(l.per_min, 2, l.bucket);
     assert.ok(l.denied > 0, `${l.bucket} held back`);
