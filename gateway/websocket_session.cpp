@@ -87,8 +87,12 @@ void websocket_session::start_writer() {
 }
 
 void websocket_session::notify_drained() {
-  if (actor_)
-    caf::anon_send(actor_, atom::write_done_v);
+  // May run on the session's thread (notify_below): actor_ belongs to the
+  // strand, so read it there.
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->actor_)
+      caf::anon_send(self->actor_, atom::write_done_v);
+  });
 }
 
 // Writes the next queued batch, if any (on the strand).
