@@ -22,7 +22,6 @@ public:
   bool empty() const { return head_ == frames_.size(); }
   size_t bytes() const { return bytes_; }
   size_t size() const { return frames_.size() - head_; }
-  size_t budget() const { return budget_; }
 
   // Takes the next message to write: the first frame alone, or as many
   // queued frames as fit in `max_batch_bytes`, merged into "[f1,f2,...]".

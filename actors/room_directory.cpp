@@ -69,7 +69,7 @@ void redeliver(self_ptr self, const std::string& name, room_entry& entry) {
   auto& st = self->state;
   for (auto& [partition, pp] : st.partitions)
     for (auto i = pp.in_flight.begin(); i != pp.in_flight.end();) {
-      if (i->second.room != name) {
+      if (i->second.e.room != name) {
         ++i;
         continue;
       }
@@ -159,8 +159,7 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
         return;
       ++st.delivered;
       self->send(entry->handle, atom::deliver_v, e, epoch, offset, partition);
-      pp.in_flight.emplace(offset,
-                           in_flight_event{e.room, epoch, std::move(e)});
+      pp.in_flight.emplace(offset, in_flight_event{epoch, std::move(e)});
     },
     [self](atom::commit, int32_t partition, int64_t offset) {
       // The room applied (or dropped as a duplicate) this event.

@@ -51,9 +51,8 @@ struct room_entry {
 
 // An event handed to a room and not yet applied by it.
 struct in_flight_event {
-  std::string room;
   std::string epoch;
-  event e;
+  event e; // its room: e.room
 };
 
 // Per partition: what is handed to rooms and not yet applied, and how far

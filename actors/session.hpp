@@ -7,7 +7,6 @@
 #include <caf/all.hpp>
 
 #include "actors/client_socket.hpp"
-#include "actors/outbound_queue.hpp"
 #include "core/actor_stats.hpp"
 
 // One actor per client connection. It speaks the native protocol, owns the

@@ -36,14 +36,17 @@ inline size_t record_bytes(const event& e) {
 struct retained_event {
   uint64_t seq = 0;
   event e;
-  event_kind kind = event_kind::snapshot;
 };
 
 inline size_t record_bytes(const retained_event& r) {
   return record_bytes(r.e);
 }
 
-// T: pending_record, retained_event or event (anything with a `kind` and
+inline event_kind kind_of(const pending_record& r) { return r.kind; }
+inline event_kind kind_of(const event& e) { return e.kind; }
+inline event_kind kind_of(const retained_event& r) { return r.e.kind; }
+
+// T: pending_record, retained_event or event (anything with kind_of() and
 // record_bytes()).
 template <class T>
 class bounded_buffer {
@@ -60,7 +63,7 @@ public:
   template <class OnDrop>
   size_t push(T r, OnDrop on_drop) {
     if (capacity_ == 0) {
-      ++(r.kind == event_kind::snapshot ? dropped_snapshots_ : dropped_other_);
+      ++(kind_of(r) == event_kind::snapshot ? dropped_snapshots_ : dropped_other_);
       on_drop(r);
       return 1;
     }
@@ -68,7 +71,7 @@ public:
     while (q_.size() >= capacity_) {
       if (snapshots_ > 0) {
         auto it = q_.begin();
-        while (it->kind != event_kind::snapshot)
+        while (kind_of(*it) != event_kind::snapshot)
           ++it;
         on_drop(*it);
         erase_at(it);
@@ -80,7 +83,7 @@ public:
       }
       ++dropped;
     }
-    if (r.kind == event_kind::snapshot)
+    if (kind_of(r) == event_kind::snapshot)
       ++snapshots_;
     bytes_ += record_bytes(r);
     q_.push_back(std::move(r));
@@ -114,7 +117,7 @@ public:
 
 private:
   void erase_at(typename std::deque<T>::iterator it) {
-    if (it->kind == event_kind::snapshot)
+    if (kind_of(*it) == event_kind::snapshot)
       --snapshots_;
     bytes_ -= record_bytes(*it);
     q_.erase(it);

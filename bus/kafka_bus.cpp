@@ -174,8 +174,7 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
         self->send(st.producer, atom::publish_v, seq, e);
         st.last_sent = seq;
       }
-      auto kind = e.kind;
-      if (st.retained.push(retained_event{seq, std::move(e), kind}) > 0
+      if (st.retained.push(retained_event{seq, std::move(e)}) > 0
           && st.retained.dropped() == 1)
         log::warn("kafka", "more unconfirmed events than the producer can "
                            "hold; dropping the oldest snapshot events first",
