@@ -43,7 +43,12 @@ frame_ptr outbound_queue::take(size_t max_batch_bytes, size_t& frames_taken) {
     for (size_t i = 0; i < n; ++i) {
       if (i > 0)
         batch->push_back(',');
-      batch->append(*frames_[head_ + i]);
+      // A room's burst is a batch already: splice its elements in.
+      auto& f = *frames_[head_ + i];
+      if (f.size() >= 2 && f.front() == '[')
+        batch->append(f, 1, f.size() - 2);
+      else
+        batch->append(f);
       frames_[head_ + i].reset();
     }
     batch->push_back(']');

@@ -24,7 +24,8 @@ public:
   size_t size() const { return frames_.size() - head_; }
 
   // Takes the next message to write: the first frame alone, or as many
-  // queued frames as fit in `max_batch_bytes`, merged into "[f1,f2,...]".
+  // queued frames as fit in `max_batch_bytes`, merged into "[f1,f2,...]"
+  // (a frame that is a batch already has its elements spliced in).
   // A batch is built in a buffer that is reused once the socket has let go
   // of the previous batch, so a busy client costs no allocation per write.
   frame_ptr take(size_t max_batch_bytes, size_t& frames_taken);

@@ -11,13 +11,14 @@ namespace {
 
 using self_ptr = caf::stateful_actor<room_state>*;
 
-// Sends the pending frames to every subscriber as one shared message.
+// Sends the pending frames to every subscriber as one shared message (the
+// burst, with its batch built once for all of them).
 void flush_pending(self_ptr self) {
   auto& st = self->state;
   if (st.pending.empty())
     return;
   auto n = st.pending.size();
-  auto msg = caf::make_message(atom::frame_v, std::move(st.pending));
+  auto msg = caf::make_message(atom::frame_v, make_burst(std::move(st.pending)));
   st.pending = room_frames{};
   for (auto& sub : st.subscribers)
     sub->enqueue(self->ctrl(), caf::make_message_id(), msg, self->context());

@@ -22,7 +22,7 @@
 //   (subscribe_atom, session, epoch, pos, resume:bool)
 //       -> (resumed:bool, reason, missed:int64, epoch, last_pos:int64,
 //           std::vector<frame_ptr>)
-//       then (frame_atom, room_frames) to the session per burst of new
+//       then (frame_atom, room_burst) to the session per burst of new
 //       events, in position order
 //   (unsubscribe_atom, session)
 //   (flush_atom)                                        internal

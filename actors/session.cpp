@@ -62,6 +62,18 @@ void deliver(self_ptr self, frame_ptr frame) {
   enqueue(self, std::move(frame));
 }
 
+// The frame of a room's event for this client's wire format; the Socket.IO
+// form is built once per event and shared by every Socket.IO subscriber.
+frame_ptr wire_frame(self_ptr self, const room_frame& f) {
+  if (!is_socketio(self))
+    return f.frame;
+  auto& lazy = *f.socketio;
+  std::call_once(lazy.once, [&] {
+    lazy.frame = make_frame(socketio::from_frame(*f.frame));
+  });
+  return lazy.frame;
+}
+
 // The answer to a request: a native frame echoing the id, or for Socket.IO
 // the acknowledgement of the request's ack id (an event when it had none).
 void reply(self_ptr self, const std::string& id, std::string frame) {
@@ -211,7 +223,7 @@ void release_conflated(self_ptr self, const std::string* room) {
   }
   st.conflated_order = std::move(keep);
   for (auto& f : out)
-    deliver(self, std::move(f));
+    enqueue(self, std::move(f)); // in the client's wire format already
 }
 
 bool has_conflated(const session_state& st, const std::string& room) {
@@ -222,8 +234,10 @@ bool has_conflated(const session_state& st, const std::string& room) {
 }
 
 void on_room_frame(self_ptr self, const std::string& room,
-                   const std::string& key, frame_ptr frame) {
+                   const room_frame& f) {
   auto& st = self->state;
+  auto& key = f.key;
+  auto frame = wire_frame(self, f);
   bool pending = !st.conflated.empty() && has_conflated(st, room);
   if (!key.empty()
       && (pending
@@ -243,7 +257,7 @@ void on_room_frame(self_ptr self, const std::string& room,
   // Anything else keeps its order behind the room's pending updates.
   if (pending)
     release_conflated(self, &room);
-  deliver(self, std::move(frame));
+  enqueue(self, std::move(frame));
 }
 
 void handle_native(self_ptr self, const std::string& text) {
@@ -408,16 +422,26 @@ caf::behavior session(self_ptr self, std::string id,
     },
     // const: the room shares this one message with every subscriber; a
     // mutable reference would make CAF copy it for each of them.
-    [self](atom::frame, const room_frames& frames) {
+    [self](atom::frame, const room_burst& burst) {
       auto& st = self->state;
       ++st.counters.handled;
+      if (burst.frames.empty())
+        return;
       auto sender = self->current_sender();
       for (auto& [room, sub] : st.subs)
         if (sub.room && sub.room.address() == sender) {
-          for (auto& f : frames) {
-            sub.last_pos = f.pos;
-            on_room_frame(self, room, f.key, f.frame);
+          sub.last_pos = burst.frames.back().pos;
+          // Keeping up: the room's one shared message for the burst. (A
+          // burst that would fill half the queue goes frame by frame, so
+          // its updates can be conflated.)
+          if (!is_socketio(self) && burst.batch && !has_conflated(st, room)
+              && st.socket->queued_bytes() + burst.batch->size()
+                   <= st.opts.queue_budget / 2) {
+            enqueue(self, burst.batch);
+            return;
           }
+          for (auto& f : burst.frames)
+            on_room_frame(self, room, f);
           return;
         }
       // From a room we left: drop.

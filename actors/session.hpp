@@ -21,7 +21,7 @@
 //   (client_text_atom, text)      a message from the client (socket thread)
 //   (write_done_atom)             the socket's queue drained (asked for)
 //   (closed_atom)                 the socket is gone
-//   (frame_atom, room_frames)     a room's events (one burst, in order)
+//   (frame_atom, room_burst)      a room's events (one burst, in order)
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
 //   (resubscribe_atom, room)      internal: re-join after a room restart
 //   (tick_atom)                   internal: Socket.IO ping timer

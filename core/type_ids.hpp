@@ -38,4 +38,4 @@ CAF_END_TYPE_ID_BLOCK(flux)
 // Shared frame bytes never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<flux::frame_ptr>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::room_frames)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::room_burst)

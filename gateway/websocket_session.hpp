@@ -1,16 +1,26 @@
 #pragma once
 
+#include <array>
+#include <vector>
 #include <memory>
 #include <string>
 
 #include "actors/client_socket.hpp"
 #include "gateway/beast.hpp"
 #include "gateway/context.hpp"
+#include "gateway/ws_frame.hpp"
 
-// One WebSocket connection. It owns the Beast stream; everything the client
-// says goes to its session actor as text. What the actor queues (see
-// client_socket) is written from the stream's strand, one write at a time:
-// when a write completes the next batch goes out at once.
+// One WebSocket connection. Beast completes the opening handshake; after it
+// the session frames messages itself (gateway/ws_frame): everything the
+// client says goes to its session actor as text, and what the actor queues
+// (see client_socket) is written from the socket's strand as ready-made
+// frames, several per non-blocking sendmsg, straight from the shared frame
+// bytes. Only a write the kernel cannot take at once waits for the socket
+// to become writable; there is no composed write operation per message.
+//
+// An idle connection holds no read buffer: it waits for readability and
+// reads into one buffer per I/O thread. Idle clients are pinged and dropped
+// when they stay silent (heartbeat), as Beast's keep-alive pings did.
 namespace flux::gateway {
 
 class websocket_session
@@ -36,26 +46,48 @@ private:
 
   void on_accept(beast::error_code ec);
   void do_read();
-  void on_read(beast::error_code ec, std::size_t bytes);
+  void on_readable(beast::error_code ec);
+  void on_input(ws::input& in);
   void do_write();
-  void do_write_message(frame_ptr message);
-  void on_write(beast::error_code ec, std::size_t bytes);
-  void do_close(uint16_t code, std::string reason);
+  bool fill_gather();
+  void on_writable(beast::error_code ec);
+  void begin_close(uint16_t code, std::string reason, frame_ptr last);
+  void do_heartbeat();
+  void on_heartbeat(beast::error_code ec);
+  void teardown();
   void finish();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  // A frame in the write being made: its header and payload (a control
+  // frame is kept whole, header included, with no separate header).
+  struct out_frame {
+    frame_ptr payload;
+    std::array<uint8_t, ws::max_header_bytes> header{};
+    uint8_t header_size = 0;
+  };
+  static constexpr size_t max_gather = 8;
+
+  tcp::socket socket_;
+  std::unique_ptr<websocket::stream<beast::tcp_stream>> handshake_;
   std::shared_ptr<context> ctx_;
   wire_format wire_;
-  beast::flat_buffer buffer_;
+  ws::reader reader_;
+  asio::steady_timer heartbeat_;
   caf::actor actor_;
   std::string remote_;
-  frame_ptr current_; // the message being written
-  bool writing_ = false;
-  bool closing_ = false;
-  bool pending_close_ = false;
+  std::vector<frame_ptr> control_;           // pongs, close: whole frames
+  std::array<out_frame, max_gather> gather_; // the write in progress
+  size_t gathered_ = 0;                      // frames in gather_
+  size_t sent_ = 0;                          // bytes of them already sent
+  bool waiting_writable_ = false;
+  bool close_requested_ = false; // no more data messages
+  bool close_sent_ = false;      // our close frame is in a write
+  bool shut_ = false;            // our side of the TCP stream is shut down
+  bool gone_ = false;            // socket closed, actor told
   uint16_t close_code_ = 0;
   std::string close_reason_;
   frame_ptr close_last_; // written right before the close frame
+  bool heard_ = false;   // something read since the last heartbeat
+  bool pinged_ = false;  // a ping is unanswered
   bool counted_ = false;
 };
 

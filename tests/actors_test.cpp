@@ -86,7 +86,7 @@ private:
   }
 };
 
-// Collects (frame_atom, room_frames) messages.
+// Collects (frame_atom, room_burst) messages.
 struct probe_state {
   std::vector<std::pair<int64_t, frame_ptr>> frames;
   size_t messages = 0; // frame messages, each one burst
@@ -95,9 +95,9 @@ struct probe_state {
 
 caf::behavior probe(caf::stateful_actor<probe_state>* self) {
   return {
-    [self](atom::frame, const room_frames& burst) {
+    [self](atom::frame, const room_burst& burst) {
       ++self->state.messages;
-      for (auto& f : burst)
+      for (auto& f : burst.frames)
         self->state.frames.emplace_back(f.pos, f.frame);
     },
     [self](atom::join, const caf::actor&, const std::string&,
