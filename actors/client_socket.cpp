@@ -21,6 +21,28 @@ bool client_socket::send(frame_ptr frame) {
   return true;
 }
 
+bool client_socket::send_direct(fanout_link& link, const frame_ptr& frame,
+                                size_t limit, int64_t pos) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!link.open)
+      return true;
+    if (queue_.bytes() + frame->size() > limit || !queue_.push(frame))
+      return false;
+    link.last_pos.store(pos, std::memory_order_relaxed);
+    if (writer_busy_)
+      return true;
+    writer_busy_ = true;
+  }
+  start_writer();
+  return true;
+}
+
+void client_socket::close_link(fanout_link& link) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  link.open = false;
+}
+
 void client_socket::notify_below(size_t bytes) {
   {
     std::lock_guard<std::mutex> guard{mtx_};

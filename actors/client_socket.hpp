@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -18,6 +20,24 @@
 // two.
 namespace flux {
 
+class client_socket;
+
+// A room's direct line to one subscriber's socket. While the client keeps
+// up, the room queues each burst here itself (client_socket::send_direct):
+// fan-out costs no actor message per subscriber. The session creates the
+// link, hands it to the room, and closes it when it leaves the room.
+struct fanout_link {
+  explicit fanout_link(std::shared_ptr<client_socket> s)
+    : socket(std::move(s)) {}
+  std::shared_ptr<client_socket> socket;
+  // The position of the last event queued through the link (for resuming
+  // after a room restart).
+  std::atomic<int64_t> last_pos{-1};
+  bool open = true; // guarded by the socket's mutex
+};
+
+using fanout_link_ptr = std::shared_ptr<fanout_link>;
+
 class client_socket {
 public:
   virtual ~client_socket() = default;
@@ -29,6 +49,16 @@ public:
   // Queues a frame (any thread). False, and nothing queued, when it would
   // take the queue past its budget.
   bool send(frame_ptr frame);
+
+  // From a room (any thread): queues `frame`, the burst ending at `pos`,
+  // unless that would take the queue past `limit` bytes: then false, and
+  // the room hands its bursts to the session again. True also when the
+  // link is closed (nothing queued: the client left the room).
+  bool send_direct(fanout_link& link, const frame_ptr& frame, size_t limit,
+                   int64_t pos);
+
+  // Nothing more goes through `link` once this returns.
+  void close_link(fanout_link& link);
 
   // Once the queue holds fewer than `bytes`, the socket calls
   // notify_drained() once (the session then releases conflated updates).

@@ -11,19 +11,38 @@ namespace {
 
 using self_ptr = caf::stateful_actor<room_state>*;
 
-// Sends the pending frames to every subscriber as one shared message (the
+// Sends the pending frames to every subscriber: straight into the socket
+// of those that keep up, else as one shared message to the session (the
 // burst, with its batch built once for all of them).
 void flush_pending(self_ptr self) {
   auto& st = self->state;
   if (st.pending.empty())
     return;
   auto n = st.pending.size();
-  auto msg = caf::make_message(atom::frame_v, make_burst(std::move(st.pending)));
+  auto last_pos = st.pending.back().pos;
+  auto burst = make_burst(std::move(st.pending));
   st.pending = room_frames{};
-  for (auto& sub : st.subscribers)
-    sub->enqueue(self->ctrl(), caf::make_message_id(), msg, self->context());
+  auto seq = burst.seq = ++st.burst_seq;
+  auto batch = burst.batch;
+  caf::message msg;
+  for (auto& [session, sub] : st.subscribers) {
+    if (sub.direct) {
+      if (sub.link->socket->send_direct(*sub.link, batch, sub.direct_limit,
+                                        last_pos)) {
+        ++st.direct_bursts;
+        continue;
+      }
+      sub.direct = false; // falling behind: the session conflates
+      ++st.direct_fallbacks;
+    }
+    if (msg.empty())
+      msg = caf::make_message(atom::frame_v, std::move(burst));
+    session->enqueue(self->ctrl(), caf::make_message_id(), msg,
+                     self->context());
+    sub.routed_seq = seq;
+    ++st.fanout_messages;
+  }
   st.frames_out += n * st.subscribers.size();
-  st.fanout_messages += st.subscribers.size();
 }
 
 } // namespace
@@ -35,7 +54,7 @@ caf::behavior room(self_ptr self, std::string name,
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& subs = self->state.subscribers;
     for (auto i = subs.begin(); i != subs.end(); ++i)
-      if (i->address() == msg.source) {
+      if (i->first.address() == msg.source) {
         subs.erase(i);
         return;
       }
@@ -85,8 +104,10 @@ caf::behavior room(self_ptr self, std::string name,
       // What is applied goes to the old subscribers first: the join below
       // already covers it for the new one.
       flush_pending(self);
-      if (st.subscribers.insert(session).second)
+      if (st.subscribers.emplace(session, room_subscriber{}).second)
         self->monitor(session);
+      else
+        st.subscribers[session].direct = false; // a re-join starts over
       std::optional<std::pair<std::string, int64_t>> from;
       if (resume)
         from.emplace(epoch, pos);
@@ -94,6 +115,22 @@ caf::behavior room(self_ptr self, std::string name,
       return caf::make_message(r.resumed, r.reason, r.missed,
                                st.core->epoch(), st.core->last_pos(),
                                std::move(r.frames));
+    },
+    [self](atom::direct, const fanout_link_ptr& link, uint64_t seq,
+           uint64_t limit) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto session = caf::actor_cast<caf::actor>(self->current_sender());
+      auto i = st.subscribers.find(session);
+      if (i == st.subscribers.end() || !link)
+        return;
+      auto& sub = i->second;
+      sub.link = link;
+      sub.direct_limit = static_cast<size_t>(limit);
+      // Only with no burst still on its way to the session: the direct
+      // ones must not overtake it.
+      if (sub.routed_seq == seq)
+        sub.direct = true;
     },
     [self](atom::unsubscribe, const caf::actor& session) {
       ++self->state.counters.handled;
@@ -117,6 +154,12 @@ caf::behavior room(self_ptr self, std::string name,
       w.kv("history", static_cast<uint64_t>(core.ring_size()));
       w.kv("frames_out", st.frames_out);
       w.kv("fanout_messages", st.fanout_messages);
+      w.kv("direct_bursts", st.direct_bursts);
+      w.kv("direct_fallbacks", st.direct_fallbacks);
+      uint64_t direct = 0;
+      for (auto& [session, sub] : st.subscribers)
+        direct += sub.direct ? 1 : 0;
+      w.kv("direct_subscribers", direct);
       w.kv("rate", st.rate);
       w.kv("freshness_last_ms", st.freshness_last_ms);
       w.kv("freshness_max_ms",

@@ -1,11 +1,12 @@
 #pragma once
 
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 
 #include <caf/all.hpp>
 
+#include "actors/client_socket.hpp"
 #include "actors/room_core.hpp"
 #include "core/actor_stats.hpp"
 
@@ -14,7 +15,10 @@
 // subscriber, and answers joins with the snapshot or the missed events.
 // Events that arrive in a burst (already queued in its mailbox) go to each
 // subscriber as one message: under load a subscriber costs one actor
-// message per burst, not one per event.
+// message per burst, not one per event. A subscriber that keeps up costs no
+// message at all: the room queues the burst's shared batch into its socket
+// (fanout_link); one that falls behind goes back to its session actor,
+// which conflates.
 //
 // Messages:
 //   (deliver_atom, event, epoch, pos, partition:int32)  from the directory;
@@ -24,18 +28,34 @@
 //           std::vector<frame_ptr>)
 //       then (frame_atom, room_burst) to the session per burst of new
 //       events, in position order
+//   (direct_atom, fanout_link_ptr, seq:uint64, limit:uint64)  from a
+//       session that handled every burst up to `seq`: later bursts go
+//       through the link while its queue stays under `limit` bytes
 //   (unsubscribe_atom, session)
 //   (flush_atom)                                        internal
 //   (status_atom) -> std::string JSON
 namespace flux {
 
+// A subscriber as the room sees it: bursts go to the session actor, or,
+// once the session has asked for it and has no burst of the room still to
+// handle, straight into its socket's queue through the link.
+struct room_subscriber {
+  fanout_link_ptr link;
+  size_t direct_limit = 0; // queue bytes above which bursts go to the actor
+  bool direct = false;
+  uint64_t routed_seq = 0; // last burst sent to the session actor
+};
+
 struct room_state {
   static inline const char* name = "room";
   std::optional<room_core> core;
-  std::set<caf::actor> subscribers;
+  std::map<caf::actor, room_subscriber> subscribers;
   actor_counters counters;
   uint64_t frames_out = 0;
   uint64_t fanout_messages = 0; // messages to subscribers (one per burst)
+  uint64_t direct_bursts = 0;   // bursts queued straight into sockets
+  uint64_t direct_fallbacks = 0; // direct subscribers handed back to actors
+  uint64_t burst_seq = 0;
   // Frames applied but not yet sent; a flush message to itself sends them
   // once the events already queued behind this one are applied too.
   room_frames pending;

@@ -110,6 +110,8 @@ bool take_token(self_ptr self) {
   return true;
 }
 
+void ask_direct(self_ptr self, const std::string& room, subscription& sub);
+
 void join(self_ptr self, const std::string& room, const std::string& id,
           bool resume, const std::string& epoch, int64_t pos) {
   auto& st = self->state;
@@ -138,11 +140,15 @@ void join(self_ptr self, const std::string& room, const std::string& id,
         }
         sub.epoch = epoch;
         sub.last_pos = last_pos;
+        sub.burst_seq = 0; // the room's count starts anew for this join
+        if (sub.link)
+          sub.link->last_pos.store(last_pos, std::memory_order_relaxed);
         reply(self, id,
               protocol::subscribed_frame(id, room, epoch, last_pos, resumed,
                                          reason, missed));
         for (auto& f : frames)
           deliver(self, std::move(f));
+        ask_direct(self, room, sub);
       },
       [self, room, id, seq](caf::error& err) {
         auto& st = self->state;
@@ -194,6 +200,9 @@ void dispatch(self_ptr self, protocol::request& req) {
     case protocol::op::unsubscribe: {
       auto i = st.subs.find(req.room);
       if (i != st.subs.end()) {
+        // Nothing more from the room once the client hears it left.
+        if (i->second.link)
+          st.socket->close_link(*i->second.link);
         if (i->second.room) {
           self->send(i->second.room, atom::unsubscribe_v, caf::actor{self});
           self->demonitor(i->second.room);
@@ -231,6 +240,31 @@ bool has_conflated(const session_state& st, const std::string& room) {
     if (k.first == room)
       return true;
   return false;
+}
+
+// A native client that keeps up gets the room's bursts straight into its
+// socket: ask the room, once nothing of the room waits here (conflated) and
+// the queue is under a quarter of the budget. The room agrees only if no
+// burst newer than `burst_seq` is on its way to this session.
+void ask_direct(self_ptr self, const std::string& room, subscription& sub) {
+  auto& st = self->state;
+  if (is_socketio(self) || !sub.room || st.closing
+      || has_conflated(st, room)
+      || st.socket->queued_bytes() > st.opts.queue_budget / 4)
+    return;
+  if (!sub.link)
+    sub.link = std::make_shared<fanout_link>(st.socket);
+  self->send(sub.room, atom::direct_v, sub.link, sub.burst_seq,
+             static_cast<uint64_t>(st.opts.queue_budget / 2));
+}
+
+// The last position the client got from a room: what this session queued,
+// or what the room queued through the link since.
+int64_t last_pos_of(const subscription& sub) {
+  auto pos = sub.last_pos;
+  if (sub.link)
+    pos = std::max(pos, sub.link->last_pos.load(std::memory_order_relaxed));
+  return pos;
 }
 
 void on_room_frame(self_ptr self, const std::string& room,
@@ -431,6 +465,7 @@ caf::behavior session(self_ptr self, std::string id,
       for (auto& [room, sub] : st.subs)
         if (sub.room && sub.room.address() == sender) {
           sub.last_pos = burst.frames.back().pos;
+          sub.burst_seq = burst.seq;
           // Keeping up: the room's one shared message for the burst. (A
           // burst that would fill half the queue goes frame by frame, so
           // its updates can be conflated.)
@@ -438,10 +473,12 @@ caf::behavior session(self_ptr self, std::string id,
               && st.socket->queued_bytes() + burst.batch->size()
                    <= st.opts.queue_budget / 2) {
             enqueue(self, burst.batch);
+            ask_direct(self, room, sub);
             return;
           }
           for (auto& f : burst.frames)
             on_room_frame(self, room, f);
+          ask_direct(self, room, sub);
           return;
         }
       // From a room we left: drop.
@@ -450,8 +487,11 @@ caf::behavior session(self_ptr self, std::string id,
       // The socket's queue drained below a quarter of the budget: the
       // conflated updates (latest per key) go out now, as one batch.
       ++self->state.counters.handled;
-      if (!self->state.closing)
-        release_conflated(self, nullptr);
+      if (self->state.closing)
+        return;
+      release_conflated(self, nullptr);
+      for (auto& [room, sub] : self->state.subs)
+        ask_direct(self, room, sub);
     },
     [self](atom::closed) {
       ++self->state.counters.handled;
@@ -469,7 +509,8 @@ caf::behavior session(self_ptr self, std::string id,
       if (i == st.subs.end() || i->second.room)
         return;
       auto& sub = i->second;
-      join(self, room, "null", !sub.epoch.empty(), sub.epoch, sub.last_pos);
+      join(self, room, "null", !sub.epoch.empty(), sub.epoch,
+           last_pos_of(sub));
     },
     [self](atom::status) -> std::string {
       auto& st = self->state;

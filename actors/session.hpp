@@ -21,7 +21,10 @@
 //   (client_text_atom, text)      a message from the client (socket thread)
 //   (write_done_atom)             the socket's queue drained (asked for)
 //   (closed_atom)                 the socket is gone
-//   (frame_atom, room_burst)      a room's events (one burst, in order)
+//   (frame_atom, room_burst)      a room's events (one burst, in order);
+//                                 once caught up, the session asks the room
+//                                 to queue bursts into the socket itself:
+//                                 (direct_atom, link, seq, limit) to the room
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
 //   (resubscribe_atom, room)      internal: re-join after a room restart
 //   (tick_atom)                   internal: Socket.IO ping timer
@@ -52,6 +55,10 @@ struct subscription {
   std::string epoch;
   int64_t last_pos = -1; // position of the last frame queued for the client
   uint64_t join_seq = 0; // ignores replies to superseded joins
+  // Native clients: the room's direct line to the socket (see room), and
+  // the last burst of the room this session handled itself.
+  fanout_link_ptr link;
+  uint64_t burst_seq = 0;
 };
 
 struct session_state {

@@ -35,6 +35,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -526,6 +527,11 @@ private:
   void on_handshake(beast::error_code ec) {
     if (ec)
       return fail("handshake: " + ec.message());
+    // From here on the client frames messages itself: a read costs one
+    // recv of whatever arrived, however many messages that holds, and an
+    // idle client holds no read buffer (one per worker thread).
+    sock_.emplace(ws_.next_layer().release_socket());
+    sock_->non_blocking(true, ec);
     connected_ = true;
     t_connected_ = mono_us();
     ++w_.st.connected;
@@ -562,20 +568,19 @@ private:
     }
   }
 
-  void send(std::string text) {
-    out_.push_back(std::move(text));
+  void send(std::string text, uint8_t opcode = 0x1) {
+    out_.push_back(client_frame(opcode, text));
     if (!writing_)
       do_write();
   }
 
   void do_write() {
-    if (out_.empty() || closing_) {
+    if (out_.empty() || ended_) {
       writing_ = false;
       return;
     }
     writing_ = true;
-    ws_.text(true);
-    ws_.async_write(asio::buffer(out_.front()),
+    asio::async_write(*sock_, asio::buffer(out_.front()),
                     [self = shared_from_this()](beast::error_code ec,
                                                 std::size_t) {
                       self->out_.pop_front();
@@ -587,33 +592,149 @@ private:
                     });
   }
 
-  void do_read() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec,
-                                                     std::size_t n) {
-      self->on_read(ec, n);
-    });
+  // A masked client frame (RFC 6455 5.3).
+  std::string client_frame(uint8_t opcode, std::string_view payload) {
+    std::string f;
+    f.push_back(static_cast<char>(0x80 | opcode));
+    auto n = payload.size();
+    if (n < 126) {
+      f.push_back(static_cast<char>(0x80 | n));
+    } else if (n <= 0xFFFF) {
+      f.push_back(static_cast<char>(0x80 | 126));
+      f.push_back(static_cast<char>(n >> 8));
+      f.push_back(static_cast<char>(n & 0xFF));
+    } else {
+      f.push_back(static_cast<char>(0x80 | 127));
+      for (int i = 7; i >= 0; --i)
+        f.push_back(static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xFF));
+    }
+    mask_seed_ = mask_seed_ * 6364136223846793005ull + 1442695040888963407ull;
+    uint8_t key[4];
+    for (int i = 0; i < 4; ++i)
+      key[i] = static_cast<uint8_t>(mask_seed_ >> (8 * (i + 4)));
+    f.append(reinterpret_cast<const char*>(key), 4);
+    for (size_t i = 0; i < n; ++i)
+      f.push_back(static_cast<char>(payload[i] ^ key[i & 3]));
+    return f;
   }
 
-  void on_read(beast::error_code ec, std::size_t n) {
-    if (ec) {
-      if (closing_ && churn_)
-        return churn_finished(true);
-      ++w_.st.closed;
-      std::string why = ec.message();
-      if (ec == websocket::error::closed) {
-        auto r = ws_.reason();
-        why = "closed " + std::to_string(r.code)
-              + (r.reason.empty() ? "" : " " + std::string{r.reason});
-      }
-      ++w_.st.close_reasons[why];
-      if (churn_)
-        return churn_finished(false);
+  void do_read() {
+    sock_->async_wait(tcp::socket::wait_read,
+                      [self = shared_from_this()](beast::error_code ec) {
+                        self->on_readable(ec);
+                      });
+  }
+
+  void on_readable(beast::error_code ec) {
+    if (ended_)
       return;
+    if (ec)
+      return on_end(ec.message());
+    static thread_local std::vector<char> buf(256 * 1024);
+    auto n = sock_->read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      return do_read();
+    if (ec)
+      return on_end(ec.message());
+    const char* data = buf.data();
+    size_t size = n;
+    if (!in_.empty()) { // the rest of a frame from the last read
+      in_.append(buf.data(), n);
+      data = in_.data();
+      size = in_.size();
     }
+    size_t off = 0;
+    while (!ended_ && size - off >= 2) {
+      auto b0 = static_cast<uint8_t>(data[off]);
+      auto b1 = static_cast<uint8_t>(data[off + 1]);
+      uint64_t len = b1 & 0x7F;
+      size_t head = 2;
+      if (len == 126) {
+        if (size - off < 4)
+          break;
+        len = (uint64_t{static_cast<uint8_t>(data[off + 2])} << 8)
+              | static_cast<uint8_t>(data[off + 3]);
+        head = 4;
+      } else if (len == 127) {
+        if (size - off < 10)
+          break;
+        len = 0;
+        for (int i = 0; i < 8; ++i)
+          len = (len << 8) | static_cast<uint8_t>(data[off + 2 + i]);
+        head = 10;
+      }
+      if ((b1 & 0x80) != 0 || len > (64u << 20))
+        return on_end("bad server frame (masked or over 64 MB)");
+      if (size - off < head + len)
+        break;
+      const char* payload = data + off + head;
+      off += head + static_cast<size_t>(len);
+      on_frame(b0, payload, static_cast<size_t>(len));
+    }
+    if (ended_)
+      return;
+    if (in_.empty()) {
+      if (off < size)
+        in_.assign(data + off, size - off);
+    } else {
+      in_.erase(0, off);
+      if (in_.capacity() > (1u << 20) && in_.size() < 4096)
+        in_.shrink_to_fit();
+    }
+    do_read();
+  }
+
+  void on_frame(uint8_t b0, const char* payload, size_t size) {
+    bool fin = (b0 & 0x80) != 0;
+    uint8_t op = b0 & 0x0F;
+    switch (op) {
+      case 0x0: case 0x1: case 0x2:
+        if (!fin || !msg_.empty()) { // a fragmented message
+          msg_.append(payload, size);
+          if (!fin)
+            return;
+          std::string whole;
+          whole.swap(msg_);
+          on_message(whole.data(), whole.size());
+          return;
+        }
+        on_message(payload, size);
+        return;
+      case 0x8: {
+        std::string why = "closed";
+        if (size >= 2)
+          why += " " + std::to_string((static_cast<uint8_t>(payload[0]) << 8)
+                                      | static_cast<uint8_t>(payload[1]));
+        if (size > 2)
+          why += " " + std::string(payload + 2, size - 2);
+        return on_end(why);
+      }
+      case 0x9:
+        send(std::string(payload, size), 0xA); // pong
+        return;
+      default:
+        return; // pong
+    }
+  }
+
+  // The connection ended (a close frame, an error or the end of stream).
+  void on_end(const std::string& why) {
+    if (ended_)
+      return;
+    ended_ = true;
+    beast::error_code ignored;
+    sock_->close(ignored);
+    if (closing_ && churn_)
+      return churn_finished(true);
+    ++w_.st.closed;
+    ++w_.st.close_reasons[why];
+    if (churn_)
+      churn_finished(false);
+  }
+
+  void on_message(const char* p, size_t n) {
     auto now_real = realtime_us();
-    auto data = buf_.data();
-    auto* p = static_cast<const char*>(data.data());
-    auto size = data.size();
+    auto size = n;
     scan_result r;
     bool measuring = g_state->measuring.load(std::memory_order_relaxed);
     if (g_opts->protocol == "native")
@@ -632,9 +753,6 @@ private:
       ++w_.st.messages;
     }
     w_.st.server_errors += r.errors;
-    buf_.consume(size);
-    if (buf_.capacity() > (1u << 20))
-      buf_.shrink_to_fit();
 
     if (r.eio_ping)
       send("3");
@@ -657,14 +775,13 @@ private:
         ++w_.st.ready;
         w_.ready_count.fetch_add(1, std::memory_order_relaxed);
         if (churn_) {
-          // Leave: a clean close handshake, then we are done.
+          // Leave: a clean close handshake (our close, the server's answer),
+          // then we are done.
+          send(std::string("\x03\xE8", 2), 0x8);
           closing_ = true;
-          ws_.async_close(websocket::close_code::normal,
-                          [self = shared_from_this()](beast::error_code) {});
         }
       }
     }
-    do_read();
   }
 
   void scan_native(const char* b, const char* e, int64_t now_real,
@@ -842,8 +959,12 @@ private:
 
   void close_now() {
     closing_ = true;
+    ended_ = true;
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    if (sock_)
+      sock_->close(ec);
+    else
+      beast::get_lowest_layer(ws_).socket().close(ec);
   }
 
 public:
@@ -853,8 +974,12 @@ private:
   worker& w_;
   size_t index_;
   bool churn_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buf_;
+  websocket::stream<beast::tcp_stream> ws_; // for connect and handshake
+  std::optional<tcp::socket> sock_;         // after the handshake
+  std::string in_;  // an incomplete frame from the last read
+  std::string msg_; // fragments of a message
+  uint64_t mask_seed_ = 0x9E3779B97F4A7C15ull;
+  bool ended_ = false;
   std::deque<std::string> out_;
   bool writing_ = false;
   bool closing_ = false;

@@ -77,6 +77,7 @@ using room_frames = std::vector<room_frame>;
 struct room_burst {
   room_frames frames;
   frame_ptr batch;
+  uint64_t seq = 0; // the room's count of bursts, this one included
 };
 
 // Builds the burst's batch message.

@@ -7,6 +7,11 @@
 
 #include "core/event.hpp"
 
+namespace flux {
+struct fanout_link;
+using fanout_link_ptr = std::shared_ptr<fanout_link>;
+} // namespace flux
+
 CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(flux, (flux::event))
@@ -32,6 +37,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
   CAF_ADD_ATOM(flux, flux::atom, shutdown, "shutdown")
   CAF_ADD_ATOM(flux, flux::atom, resubscribe, "resub")
   CAF_ADD_ATOM(flux, flux::atom, flush, "flush")
+  CAF_ADD_ATOM(flux, flux::atom, direct, "direct")
 
 CAF_END_TYPE_ID_BLOCK(flux)
 
@@ -39,3 +45,4 @@ CAF_END_TYPE_ID_BLOCK(flux)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<flux::frame_ptr>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::room_burst)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(flux::fanout_link_ptr)

@@ -405,6 +405,109 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
   run();
 }
 
+TEST_CASE_FIXTURE(fixture, "a room queues bursts straight into the socket of "
+                           "a client that keeps up, and hands them back to "
+                           "the session when it falls behind") {
+  auto node_probe = sys.spawn(probe);
+  auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
+  auto dir = sys.spawn(room_directory,
+                       std::vector<room_decl>{{"t", room_class::stream}},
+                       directory_options{}, bus, node_probe);
+  auto sock = std::make_shared<recording_socket>();
+  session_options sopts;
+  sopts.queue_budget = 8192;
+  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
+                     sopts);
+  sock->session = s;
+  run();
+  caf::anon_send(s, atom::client_text_v,
+                 std::string{R"({"op":"subscribe","room":"t"})"});
+  run();
+  auto room_actor = state_of<session_state>(s).subs.at("t").room;
+  REQUIRE(room_actor);
+  auto& rs = state_of<room_state>(room_actor);
+  REQUIRE(rs.subscribers.size() == 1);
+  CHECK(rs.subscribers.begin()->second.direct); // asked after the snapshot
+  int next = 0;
+  auto tick = [&](const std::string& key, size_t pad) {
+    event e;
+    e.id = "e" + std::to_string(next);
+    e.room = "t";
+    e.kind = event_kind::update;
+    e.key = key;
+    e.ts = 1;
+    e.data = "{\"i\":" + std::to_string(next++) + ",\"pad\":\""
+             + std::string(pad, 'x') + "\"}";
+    caf::anon_send(bus, atom::publish_v, e);
+    run();
+  };
+  auto drain = [&] {
+    for (int i = 0; i < 100 && sock->queued_frames() > 0; ++i) {
+      sock->complete_write();
+      run();
+    }
+    sock->complete_write();
+    run();
+  };
+  drain();
+  auto handled_before = state_of<session_state>(s).counters.handled;
+  for (int i = 0; i < 5; ++i) {
+    tick("BTC", 10);
+    drain();
+  }
+  // Five bursts, none through the session actor.
+  CHECK(rs.direct_bursts == 5);
+  CHECK(state_of<session_state>(s).counters.handled == handled_before);
+  // Stuck: past half the budget the room hands bursts back, the session
+  // conflates, and nothing is cut off.
+  for (int i = 0; i < 40; ++i)
+    tick(i % 2 == 0 ? "BTC" : "ETH", 400);
+  CHECK(rs.direct_fallbacks == 1);
+  CHECK_FALSE(rs.subscribers.begin()->second.direct);
+  CHECK(sock->close_code == 0);
+  CHECK(state_of<session_state>(s).conflated_drops > 0);
+  // Caught up: direct again, and every event came in position order.
+  drain();
+  tick("BTC", 10);
+  drain();
+  CHECK(rs.subscribers.begin()->second.direct);
+  tick("BTC", 10);
+  drain();
+  std::string all;
+  for (auto& w : sock->writes)
+    all += w;
+  std::vector<int> seen;
+  for (size_t at = all.find("\"i\":"); at != std::string::npos;
+       at = all.find("\"i\":", at + 1))
+    seen.push_back(std::stoi(all.substr(at + 4)));
+  // In order, except that conflation sends the latest value of each key
+  // (43 for BTC, 44 for ETH) in the order the keys first waited.
+  REQUIRE(seen.size() >= 9);
+  for (int i = 0; i < 5; ++i)
+    CHECK(seen[static_cast<size_t>(i)] == i);
+  CHECK(seen[seen.size() - 2] == next - 2);
+  CHECK(seen.back() == next - 1);
+  CHECK(std::count(seen.begin(), seen.end(), 43) == 1);
+  CHECK(std::count(seen.begin(), seen.end(), 44) == 1);
+  for (size_t i = 5; i + 4 < seen.size(); ++i)
+    CHECK(seen[i] < seen[i + 1]); // before the conflated pair
+  // Resuming after a room restart starts from what the room queued.
+  CHECK(state_of<session_state>(s).subs.at("t").link->last_pos.load()
+        == rs.core->last_pos());
+  // Unsubscribed: nothing more arrives, though the room may not know yet.
+  caf::anon_send(s, atom::client_text_v,
+                 std::string{R"({"op":"unsubscribe","room":"t","id":9})"});
+  run();
+  drain();
+  auto writes = sock->writes.size();
+  tick("BTC", 10);
+  drain();
+  CHECK(sock->writes.size() == writes);
+  for (auto& a : {s, dir, bus, node_probe})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  run();
+}
+
 TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
                            "latest value per key before it is cut off") {
   auto node_probe = sys.spawn(probe);
