@@ -18,6 +18,11 @@ flux_config::flux_config() {
   // stealing and wake-ups cost more than they add (docs/benchmarks.md,
   // "Thread budget"). Raise both on a bigger machine.
   set("scheduler.max-threads", 1);
+  // An idle worker spins briefly, then sleeps until work arrives. CAF's
+  // default "moderate" phase wakes it every 50 us for 25 ms after each job:
+  // 13 % of a core on an idle node with simulated feeds, and no faster
+  // under load (docs/benchmarks.md, "Idle CPU").
+  set("work-stealing.moderate-poll-attempts", 0);
   caf::config_option_adder{custom_options_, "gateway"}
     .add(bind, "bind", "address to listen on")
     .add(port, "port", "HTTP and WebSocket port (0 picks a free one)")

@@ -131,3 +131,20 @@ TEST_CASE("restart_policy forgives failures outside the window") {
   REQUIRE(p.on_failure(5000, d, 0.5));
   CHECK(d.count() == 100); // backoff starts over
 }
+
+TEST_CASE("the thread defaults fit a small machine, and flags change them") {
+  flux_config cfg;
+  std::istringstream no_file;
+  REQUIRE_FALSE(cfg.parse(std::vector<std::string>{}, no_file));
+  CHECK(caf::get_or(cfg, "scheduler.max-threads", size_t{0}) == 1);
+  // An idle worker sleeps instead of waking every 50 us.
+  CHECK(caf::get_or(cfg, "work-stealing.moderate-poll-attempts", size_t{99})
+        == 0);
+  flux_config tuned;
+  REQUIRE_FALSE(tuned.parse({"--work-stealing.moderate-poll-attempts=500",
+                             "--scheduler.max-threads=2"},
+                            no_file));
+  CHECK(caf::get_or(tuned, "work-stealing.moderate-poll-attempts", size_t{0})
+        == 500);
+  CHECK(caf::get_or(tuned, "scheduler.max-threads", size_t{0}) == 2);
+}
