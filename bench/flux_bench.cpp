@@ -44,6 +44,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <rapidjson/document.h>
@@ -51,6 +52,7 @@
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -479,13 +481,13 @@ tcp::endpoint g_server;
 class client : public std::enable_shared_from_this<client> {
 public:
   client(worker& w, size_t index, bool churn)
-    : w_(w), index_(index), churn_(churn), ws_(asio::make_strand(w.ioc)) {}
+    : w_(w), index_(index), churn_(churn), stream_(asio::make_strand(w.ioc)) {}
 
   void start() {
     auto& o = *g_opts;
     t_start_ = mono_us();
     ++w_.st.attempts;
-    auto& sock = beast::get_lowest_layer(ws_).socket();
+    auto& sock = stream_.socket();
     beast::error_code ec;
     sock.open(tcp::v4(), ec);
     if (ec)
@@ -499,8 +501,8 @@ public:
     sock.bind(tcp::endpoint{src, 0}, ec);
     if (ec)
       return fail("bind " + src.to_string() + ": " + ec.message());
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
-    beast::get_lowest_layer(ws_).async_connect(
+    stream_.expires_after(std::chrono::seconds(10));
+    stream_.async_connect(
       g_server, [self = shared_from_this()](beast::error_code ec) {
         self->on_connect(ec);
       });
@@ -510,27 +512,42 @@ private:
   void on_connect(beast::error_code ec) {
     if (ec)
       return fail("connect: " + ec.message());
-    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-    beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout t =
-      websocket::stream_base::timeout::suggested(beast::role_type::client);
-    t.handshake_timeout = std::chrono::seconds(20);
-    ws_.set_option(t);
-    ws_.read_message_max(64u << 20);
-    auto host = g_opts->host + ":" + std::to_string(g_opts->port);
-    ws_.async_handshake(host, g_opts->path,
-                        [self = shared_from_this()](beast::error_code ec) {
-                          self->on_handshake(ec);
-                        });
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    // The opening handshake (RFC 6455 4.1), read with a buffer of our own:
+    // what the server sends right after its 101 (Socket.IO's open packet)
+    // may come in the same read.
+    req_.method(http::verb::get);
+    req_.target(g_opts->path);
+    req_.version(11);
+    req_.set(http::field::host, g_opts->host + ":" + std::to_string(g_opts->port));
+    req_.set(http::field::upgrade, "websocket");
+    req_.set(http::field::connection, "Upgrade");
+    req_.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req_.set(http::field::sec_websocket_version, "13");
+    stream_.expires_after(std::chrono::seconds(20));
+    http::async_write(stream_, req_,
+                      [self = shared_from_this()](beast::error_code ec,
+                                                  std::size_t) {
+                        if (ec)
+                          return self->fail("handshake: " + ec.message());
+                        http::async_read(self->stream_, self->hbuf_, self->res_,
+                                         [self](beast::error_code ec,
+                                                std::size_t) {
+                                           self->on_handshake(ec);
+                                         });
+                      });
   }
 
   void on_handshake(beast::error_code ec) {
     if (ec)
       return fail("handshake: " + ec.message());
+    if (res_.result() != http::status::switching_protocols)
+      return fail("handshake: HTTP " + std::to_string(res_.result_int()));
     // From here on the client frames messages itself: a read costs one
     // recv of whatever arrived, however many messages that holds, and an
     // idle client holds no read buffer (one per worker thread).
-    sock_.emplace(ws_.next_layer().release_socket());
+    stream_.expires_never();
+    sock_.emplace(stream_.release_socket());
     sock_->non_blocking(true, ec);
     connected_ = true;
     t_connected_ = mono_us();
@@ -541,6 +558,14 @@ private:
     if (g_opts->protocol == "native")
       send_subscribes();
     // socketio: wait for the Engine.IO open packet, then CONNECT.
+    if (hbuf_.size() > 0) {
+      std::string early = beast::buffers_to_string(hbuf_.data());
+      hbuf_ = beast::flat_buffer{};
+      consume(early.data(), early.size());
+      if (ended_)
+        return;
+    }
+    res_ = {};
     do_read();
   }
 
@@ -630,16 +655,28 @@ private:
       return;
     if (ec)
       return on_end(ec.message());
+    // Until the socket is empty: readiness is edge-triggered.
     static thread_local std::vector<char> buf(256 * 1024);
-    auto n = sock_->read_some(asio::buffer(buf), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again)
-      return do_read();
-    if (ec)
-      return on_end(ec.message());
-    const char* data = buf.data();
+    for (int round = 0; round < 4; ++round) {
+      auto n = sock_->read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again)
+        return do_read();
+      if (ec)
+        return on_end(ec.message());
+      consume(buf.data(), n);
+      if (ended_)
+        return;
+    }
+    asio::post(sock_->get_executor(),
+               [self = shared_from_this()] { self->on_readable({}); });
+  }
+
+  // Handles the bytes of one read: every whole frame, and keeps the rest.
+  void consume(const char* bytes, size_t n) {
+    const char* data = bytes;
     size_t size = n;
     if (!in_.empty()) { // the rest of a frame from the last read
-      in_.append(buf.data(), n);
+      in_.append(bytes, n);
       data = in_.data();
       size = in_.size();
     }
@@ -681,7 +718,6 @@ private:
       if (in_.capacity() > (1u << 20) && in_.size() < 4096)
         in_.shrink_to_fit();
     }
-    do_read();
   }
 
   void on_frame(uint8_t b0, const char* payload, size_t size) {
@@ -964,7 +1000,7 @@ private:
     if (sock_)
       sock_->close(ec);
     else
-      beast::get_lowest_layer(ws_).socket().close(ec);
+      stream_.socket().close(ec);
   }
 
 public:
@@ -974,7 +1010,10 @@ private:
   worker& w_;
   size_t index_;
   bool churn_;
-  websocket::stream<beast::tcp_stream> ws_; // for connect and handshake
+  beast::tcp_stream stream_;                // connect and handshake
+  http::request<http::empty_body> req_;
+  http::response<http::string_body> res_;
+  beast::flat_buffer hbuf_;
   std::optional<tcp::socket> sock_;         // after the handshake
   std::string in_;  // an incomplete frame from the last read
   std::string msg_; // fragments of a message

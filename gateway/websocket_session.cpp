@@ -101,28 +101,36 @@ void websocket_session::on_readable(beast::error_code ec) {
     fail(ec, "websocket read");
     return teardown();
   }
-  // One read buffer per I/O thread: an idle connection holds none.
+  // One read buffer per I/O thread: an idle connection holds none. Read
+  // until the socket is empty: readiness is edge-triggered, so bytes left
+  // behind would wait for the client's next send.
   static thread_local std::array<uint8_t, 64 * 1024> buf;
-  auto n = socket_.read_some(asio::buffer(buf), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again)
-    return do_read();
-  if (ec) {
-    if (!close_sent_) // an end without a close frame
-      fail(ec, "websocket read");
-    return teardown();
-  }
-  heard_ = true;
-  if (!close_requested_)
-    pinged_ = false;
   std::vector<ws::input> inputs;
-  reader_.feed(buf.data(), n, inputs);
-  for (auto& in : inputs) {
-    on_input(in);
-    if (gone_)
-      return;
+  for (int round = 0; round < 4; ++round) {
+    auto n = socket_.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      return do_read();
+    if (ec) {
+      if (!close_sent_) // an end without a close frame
+        fail(ec, "websocket read");
+      return teardown();
+    }
+    heard_ = true;
+    if (!close_requested_)
+      pinged_ = false;
+    inputs.clear();
+    reader_.feed(buf.data(), n, inputs);
+    for (auto& in : inputs) {
+      on_input(in);
+      if (gone_)
+        return;
+    }
+    // Read on even after a close: the end of the stream ends the session.
   }
-  // Read on even after a close: the end of the stream finishes the session.
-  do_read();
+  // Still more to read: the other connections on this thread go first.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->on_readable({});
+  });
 }
 
 void websocket_session::on_input(ws::input& in) {

@@ -154,6 +154,25 @@ test('text that is not UTF-8 closes the client with 1007', async () => {
   assert.deepEqual(raw.errors, []);
 });
 
+test('requests written at once, more than one read holds, are all answered', async () => {
+  const raw = await RawClient.connect(flux.port);
+  await raw.until(() => raw.texts().some((f) => f.type === 'hello'));
+  // Five 30 KB requests in one write: about 150 KB arrive together.
+  const frames = [];
+  const orig = raw.sock.write.bind(raw.sock);
+  raw.sock.write = (b) => { frames.push(b); return true; };
+  for (let id = 1; id <= 5; id++)
+    raw.sendFrame(1, JSON.stringify({ op: 'ping', id, pad: 'x'.repeat(30000) }));
+  raw.sock.write = orig;
+  raw.sock.write(Buffer.concat(frames));
+  const pongs = await raw.until(() => {
+    const p = raw.texts().filter((f) => f.type === 'pong');
+    return p.length === 5 && p;
+  });
+  assert.deepEqual(pongs.map((p) => p.id), [1, 2, 3, 4, 5]);
+  raw.sock.destroy();
+});
+
 test('the server pings a silent client and drops it when no pong comes', async () => {
   // `ws` answers pings by itself: that client stays.
   const alive = await Client.connect(flux.wsUrl);
