@@ -215,12 +215,12 @@ void dispatch(self_ptr self, protocol::request& req) {
   }
 }
 
-// Moves the conflated updates (of one room, or all) into the queue, in the
-// order their keys first arrived.
+// Moves the conflated updates (of one room, or all) into the queue, in
+// position order: positions only ever increase on the wire.
 void release_conflated(self_ptr self, const std::string* room) {
   auto& st = self->state;
   std::vector<std::pair<std::string, std::string>> keep;
-  std::vector<frame_ptr> out;
+  std::vector<std::pair<int64_t, frame_ptr>> out;
   for (auto& k : st.conflated_order) {
     if (room && k.first != *room) {
       keep.push_back(k);
@@ -231,8 +231,10 @@ void release_conflated(self_ptr self, const std::string* room) {
     st.conflated.erase(i);
   }
   st.conflated_order = std::move(keep);
+  std::stable_sort(out.begin(), out.end(),
+                   [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& f : out)
-    enqueue(self, std::move(f)); // in the client's wire format already
+    enqueue(self, std::move(f.second)); // in the client's wire format already
 }
 
 bool has_conflated(const session_state& st, const std::string& room) {
@@ -277,13 +279,13 @@ void on_room_frame(self_ptr self, const std::string& room,
       && (pending
           || st.socket->queued_bytes() > st.opts.queue_budget / 2)) {
     auto k = std::make_pair(room, key);
-    auto [i, added] = st.conflated.emplace(k, frame);
+    auto [i, added] = st.conflated.emplace(k, std::make_pair(f.pos, frame));
     if (added) {
       if (st.conflated_order.empty()) // hear when the client catches up
         st.socket->notify_below(st.opts.queue_budget / 4);
       st.conflated_order.push_back(std::move(k));
     } else {
-      i->second = std::move(frame);
+      i->second = {f.pos, std::move(frame)};
       ++st.conflated_drops;
     }
     return;

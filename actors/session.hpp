@@ -71,7 +71,10 @@ struct session_state {
   std::map<std::string, subscription> subs;
   // Conflation: past half the budget, keyed updates wait here, latest value
   // per (room, key), in first-arrival order, until the queue drains.
-  std::map<std::pair<std::string, std::string>, frame_ptr> conflated;
+  // (Released in position order: a client that drops what is not after the
+  // last position it saw must not lose the latest value of a key.)
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, frame_ptr>>
+    conflated;
   std::vector<std::pair<std::string, std::string>> conflated_order;
   uint64_t conflated_drops = 0; // updates replaced by a newer one
   bool sio_connected = false; // Socket.IO: CONNECT to "/" accepted
