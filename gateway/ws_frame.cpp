@@ -98,20 +98,24 @@ void reader::feed(const uint8_t* data, size_t size, std::vector<input>& out) {
   if (done_)
     return;
   if (!partial_.empty()) {
-    // Complete the pending frame first, from a copy of the bytes so far.
+    // Complete the pending frame first. Parsed in place: a client that
+    // trickles a frame byte by byte costs one append per byte, not a copy
+    // of everything so far.
     partial_.append(reinterpret_cast<const char*>(data), size);
-    std::string buf;
-    buf.swap(partial_);
-    auto p = reinterpret_cast<const uint8_t*>(buf.data());
+    auto p = reinterpret_cast<const uint8_t*>(partial_.data());
     size_t off = 0;
-    while (!done_ && off < buf.size()) {
-      auto used = parse(p + off, buf.size() - off, out);
+    while (!done_ && off < partial_.size()) {
+      auto used = parse(p + off, partial_.size() - off, out);
       if (used == 0)
         break;
       off += used;
     }
-    if (!done_ && off < buf.size())
-      partial_.assign(buf, off, std::string::npos);
+    if (done_)
+      partial_.clear();
+    else if (off > 0)
+      partial_.erase(0, off);
+    if (partial_.empty())
+      std::string{}.swap(partial_); // an idle client keeps no buffer
     return;
   }
   size_t off = 0;
