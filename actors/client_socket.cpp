@@ -21,14 +21,21 @@ bool client_socket::send(frame_ptr frame) {
   return true;
 }
 
-bool client_socket::send_direct(fanout_link& link, const frame_ptr& frame,
-                                size_t limit, int64_t pos) {
+bool client_socket::send_direct(fanout_link& link, const frame_ptr* frames,
+                                size_t count, size_t limit, int64_t pos) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < count; ++i)
+    bytes += frames[i]->size();
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!link.open)
       return true;
-    if (queue_.bytes() + frame->size() > limit || !queue_.push(frame))
+    // limit is at most the budget (the session passes half of it), so the
+    // pushes below cannot fail half-way.
+    if (queue_.bytes() + bytes > limit)
       return false;
+    for (size_t i = 0; i < count; ++i)
+      queue_.push(frames[i]);
     link.last_pos.store(pos, std::memory_order_relaxed);
     if (writer_busy_)
       return true;

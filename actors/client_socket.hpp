@@ -34,6 +34,8 @@ struct fanout_link {
   // after a room restart).
   std::atomic<int64_t> last_pos{-1};
   bool open = true; // guarded by the socket's mutex
+  // Socket.IO: one packet per event (no batches), encoded once per event.
+  bool socketio = false;
 };
 
 using fanout_link_ptr = std::shared_ptr<fanout_link>;
@@ -50,12 +52,12 @@ public:
   // take the queue past its budget.
   bool send(frame_ptr frame);
 
-  // From a room (any thread): queues `frame`, the burst ending at `pos`,
+  // From a room (any thread): queues `frames`, the burst ending at `pos`,
   // unless that would take the queue past `limit` bytes: then false, and
   // the room hands its bursts to the session again. True also when the
   // link is closed (nothing queued: the client left the room).
-  bool send_direct(fanout_link& link, const frame_ptr& frame, size_t limit,
-                   int64_t pos);
+  bool send_direct(fanout_link& link, const frame_ptr* frames, size_t count,
+                   size_t limit, int64_t pos);
 
   // Nothing more goes through `link` once this returns.
   void close_link(fanout_link& link);

@@ -4,6 +4,7 @@
 
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
+#include "gateway/socketio.hpp"
 
 namespace flux {
 
@@ -23,20 +24,34 @@ void flush_pending(self_ptr self) {
   auto burst = make_burst(std::move(st.pending));
   st.pending = room_frames{};
   auto seq = burst.seq = ++st.burst_seq;
-  auto batch = burst.batch;
+  auto& batch = burst.batch;
+  // Socket.IO packets of the burst, built when a direct Socket.IO
+  // subscriber first needs them (shared with the sessions that encode).
+  std::vector<frame_ptr> packets;
   caf::message msg;
   for (auto& [session, sub] : st.subscribers) {
     if (sub.direct) {
-      if (sub.link->socket->send_direct(*sub.link, batch, sub.direct_limit,
-                                        last_pos)) {
+      bool queued;
+      if (sub.link->socketio) {
+        if (packets.empty())
+          for (auto& f : burst.frames)
+            packets.push_back(socketio::packet_of(f));
+        queued = sub.link->socket->send_direct(*sub.link, packets.data(),
+                                               packets.size(),
+                                               sub.direct_limit, last_pos);
+      } else {
+        queued = sub.link->socket->send_direct(*sub.link, &batch, 1,
+                                               sub.direct_limit, last_pos);
+      }
+      if (queued) {
         ++st.direct_bursts;
         continue;
       }
       sub.direct = false; // falling behind: the session conflates
       ++st.direct_fallbacks;
     }
-    if (msg.empty())
-      msg = caf::make_message(atom::frame_v, std::move(burst));
+    if (msg.empty()) // a copy of shared pointers; the burst stays for others
+      msg = caf::make_message(atom::frame_v, burst);
     session->enqueue(self->ctrl(), caf::make_message_id(), msg,
                      self->context());
     sub.routed_seq = seq;

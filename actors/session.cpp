@@ -65,13 +65,7 @@ void deliver(self_ptr self, frame_ptr frame) {
 // The frame of a room's event for this client's wire format; the Socket.IO
 // form is built once per event and shared by every Socket.IO subscriber.
 frame_ptr wire_frame(self_ptr self, const room_frame& f) {
-  if (!is_socketio(self))
-    return f.frame;
-  auto& lazy = *f.socketio;
-  std::call_once(lazy.once, [&] {
-    lazy.frame = make_frame(socketio::from_frame(*f.frame));
-  });
-  return lazy.frame;
+  return is_socketio(self) ? socketio::packet_of(f) : f.frame;
 }
 
 // The answer to a request: a native frame echoing the id, or for Socket.IO
@@ -244,18 +238,19 @@ bool has_conflated(const session_state& st, const std::string& room) {
   return false;
 }
 
-// A native client that keeps up gets the room's bursts straight into its
-// socket: ask the room, once nothing of the room waits here (conflated) and
-// the queue is under a quarter of the budget. The room agrees only if no
-// burst newer than `burst_seq` is on its way to this session.
+// A client that keeps up gets the room's bursts straight into its socket:
+// ask the room, once nothing of the room waits here (conflated) and the
+// queue is under a quarter of the budget. The room agrees only if no burst
+// newer than `burst_seq` is on its way to this session.
 void ask_direct(self_ptr self, const std::string& room, subscription& sub) {
   auto& st = self->state;
-  if (is_socketio(self) || !sub.room || st.closing
-      || has_conflated(st, room)
+  if (!sub.room || st.closing || has_conflated(st, room)
       || st.socket->queued_bytes() > st.opts.queue_budget / 4)
     return;
-  if (!sub.link)
+  if (!sub.link) {
     sub.link = std::make_shared<fanout_link>(st.socket);
+    sub.link->socketio = is_socketio(self);
+  }
   self->send(sub.room, atom::direct_v, sub.link, sub.burst_seq,
              static_cast<uint64_t>(st.opts.queue_budget / 2));
 }

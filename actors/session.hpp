@@ -55,8 +55,8 @@ struct subscription {
   std::string epoch;
   int64_t last_pos = -1; // position of the last frame queued for the client
   uint64_t join_seq = 0; // ignores replies to superseded joins
-  // Native clients: the room's direct line to the socket (see room), and
-  // the last burst of the room this session handled itself.
+  // The room's direct line to the socket (see room), and the last burst of
+  // the room this session handled itself.
   fanout_link_ptr link;
   uint64_t burst_seq = 0;
 };

@@ -177,4 +177,11 @@ std::string from_frame(const std::string& frame) {
   return out;
 }
 
+frame_ptr packet_of(const room_frame& f) {
+  auto& lazy = *f.socketio;
+  std::call_once(lazy.once,
+                 [&] { lazy.frame = make_frame(from_frame(*f.frame)); });
+  return lazy.frame;
+}
+
 } // namespace flux::socketio

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "core/event.hpp"
 #include <string_view>
 
 // Engine.IO v4 / Socket.IO v5 packets over WebSocket (one packet per
@@ -42,6 +44,10 @@ std::string event(std::string_view name, std::string_view json_arg);
 std::string ack(int64_t id, std::string_view json_arg);
 // A native frame {"type":"X",...} as the event 42["X",{...}].
 std::string from_frame(const std::string& frame);
+
+// A room's event as a Socket.IO packet: built on first use (any thread),
+// then shared by every Socket.IO subscriber.
+frame_ptr packet_of(const room_frame& f);
 
 constexpr const char* ping = "2";
 constexpr const char* disconnect = "41";

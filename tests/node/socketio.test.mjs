@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
-import { startFlux } from './lib/flux.mjs';
+import { startFlux, getJson } from './lib/flux.mjs';
 
 let flux;
 before(async () => {
@@ -54,6 +54,27 @@ test('connect, subscribe with ack, receive the snapshot and live events', async 
   assert.equal(bad.code, 'unknown_room');
   const un = await s.timeout(5000).emitWithAck('unsubscribe', { room: 'crypto.ticker' });
   assert.equal(un.type, 'unsubscribed');
+  s.disconnect();
+});
+
+test('a Socket.IO subscriber that keeps up gets events straight from the room, in order', async () => {
+  const s = connect();
+  await once(s, 'connect');
+  const got = collect(s);
+  await s.timeout(5000).emitWithAck('subscribe', { room: 'crypto.ticker' });
+  await until(() => got.event.length >= 5);
+  const room = () => getJson(`${flux.url}/stats`).then(({ body }) =>
+    body.node.actors.find((a) => a.kind === 'room' && a.name === 'crypto.ticker'));
+  let r = await room();
+  for (let i = 0; i < 50 && r.direct_subscribers < 1; i++) { await sleep(50); r = await room(); }
+  assert.ok(r.direct_subscribers >= 1, JSON.stringify(r));
+  const before = r.direct_bursts;
+  const from = got.event.length;
+  await until(() => got.event.length >= from + 20);
+  r = await room();
+  assert.ok(r.direct_bursts > before, 'bursts go through the direct line');
+  for (let i = 1; i < got.event.length; i++) assert.ok(got.event[i].pos > got.event[i - 1].pos);
+  for (const e of got.event) assert.equal(e.room, 'crypto.ticker');
   s.disconnect();
 });
 
