@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -107,6 +108,58 @@ caf::behavior probe(caf::stateful_actor<probe_state>* self) {
     },
   };
 }
+
+// Bus, directory with the stream room "t", and one session over a
+// recording socket (8 KB queue budget), subscribed to "t".
+struct subscribed_session {
+  caf::actor node_probe;
+  caf::actor bus;
+  caf::actor dir;
+  std::shared_ptr<recording_socket> sock;
+  session_options sopts;
+  caf::actor s;
+
+  template <class Fixture>
+  explicit subscribed_session(Fixture& f)
+    : sys_(f.sys), run_([&f] { f.run(); }) {
+    node_probe = sys_.spawn(probe);
+    bus = sys_.spawn(bus::embedded_bus, bus::embedded_bus_options{});
+    dir = sys_.spawn(room_directory,
+                     std::vector<room_decl>{{"t", room_class::stream}},
+                     directory_options{}, bus, node_probe);
+    sock = std::make_shared<recording_socket>();
+    sopts.queue_budget = 8192;
+    s = sys_.spawn(session, std::string{"s-1"}, sock, dir, node_probe, sopts);
+    sock->session = s;
+    run_();
+    caf::anon_send(s, atom::client_text_v,
+                   std::string{R"({"op":"subscribe","room":"t"})"});
+    run_();
+  }
+
+  // Publishes update number `i` of `key`: {"i":i,"pad":"x…"}.
+  void publish_update(int i, const std::string& key, size_t pad) {
+    event e;
+    e.id = "e" + std::to_string(i);
+    e.room = "t";
+    e.kind = event_kind::update;
+    e.key = key;
+    e.ts = 1;
+    e.data = "{\"i\":" + std::to_string(i) + ",\"pad\":\""
+             + std::string(pad, 'x') + "\"}";
+    caf::anon_send(bus, atom::publish_v, e);
+  }
+
+  void stop() {
+    for (auto& a : {s, dir, bus, node_probe})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    run_();
+  }
+
+private:
+  caf::actor_system& sys_;
+  std::function<void()> run_;
+};
 
 event make_event(const std::string& id, const std::string& room,
                  const std::string& data) {
@@ -408,21 +461,9 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
 TEST_CASE_FIXTURE(fixture, "a room queues bursts straight into the socket of "
                            "a client that keeps up, and hands them back to "
                            "the session when it falls behind") {
-  auto node_probe = sys.spawn(probe);
-  auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
-  auto dir = sys.spawn(room_directory,
-                       std::vector<room_decl>{{"t", room_class::stream}},
-                       directory_options{}, bus, node_probe);
-  auto sock = std::make_shared<recording_socket>();
-  session_options sopts;
-  sopts.queue_budget = 8192;
-  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
-                     sopts);
-  sock->session = s;
-  run();
-  caf::anon_send(s, atom::client_text_v,
-                 std::string{R"({"op":"subscribe","room":"t"})"});
-  run();
+  subscribed_session t{*this};
+  auto& sock = t.sock;
+  auto& s = t.s;
   auto room_actor = state_of<session_state>(s).subs.at("t").room;
   REQUIRE(room_actor);
   auto& rs = state_of<room_state>(room_actor);
@@ -430,15 +471,7 @@ TEST_CASE_FIXTURE(fixture, "a room queues bursts straight into the socket of "
   CHECK(rs.subscribers.begin()->second.direct); // asked after the snapshot
   int next = 0;
   auto tick = [&](const std::string& key, size_t pad) {
-    event e;
-    e.id = "e" + std::to_string(next);
-    e.room = "t";
-    e.kind = event_kind::update;
-    e.key = key;
-    e.ts = 1;
-    e.data = "{\"i\":" + std::to_string(next++) + ",\"pad\":\""
-             + std::string(pad, 'x') + "\"}";
-    caf::anon_send(bus, atom::publish_v, e);
+    t.publish_update(next++, key, pad);
     run();
   };
   auto drain = [&] {
@@ -503,38 +536,16 @@ TEST_CASE_FIXTURE(fixture, "a room queues bursts straight into the socket of "
   tick("BTC", 10);
   drain();
   CHECK(sock->writes.size() == writes);
-  for (auto& a : {s, dir, bus, node_probe})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  run();
+  t.stop();
 }
 
 TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
                            "latest value per key before it is cut off") {
-  auto node_probe = sys.spawn(probe);
-  auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
-  auto dir = sys.spawn(room_directory,
-                       std::vector<room_decl>{{"t", room_class::stream}},
-                       directory_options{}, bus, node_probe);
-  auto sock = std::make_shared<recording_socket>();
-  session_options sopts;
-  sopts.queue_budget = 8192;
-  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
-                     sopts);
-  sock->session = s;
-  run();
-  caf::anon_send(s, atom::client_text_v,
-                 std::string{R"({"op":"subscribe","room":"t"})"});
-  run();
+  subscribed_session t{*this};
+  auto& sock = t.sock;
+  auto& s = t.s;
   auto tick = [&](int i, const std::string& key) {
-    event e;
-    e.id = "e" + std::to_string(i);
-    e.room = "t";
-    e.kind = event_kind::update;
-    e.key = key;
-    e.ts = 1;
-    e.data = "{\"i\":" + std::to_string(i) + ",\"pad\":\""
-             + std::string(400, 'x') + "\"}";
-    caf::anon_send(bus, atom::publish_v, e);
+    t.publish_update(i, key, 400);
   };
   // Far more than the budget, on two keys, while no write completes.
   for (int i = 0; i < 200; ++i)
@@ -544,7 +555,7 @@ TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
   auto& st = state_of<session_state>(s);
   CHECK(st.conflated.size() == 2);
   CHECK(st.conflated_drops > 150);
-  CHECK(sock->queued_bytes() <= sopts.queue_budget);
+  CHECK(sock->queued_bytes() <= t.sopts.queue_budget);
   CHECK(sock->drained_notices == 0);
   // The client catches up: it gets the latest value of each key last.
   for (int i = 0;
@@ -562,9 +573,7 @@ TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
   CHECK(all.find("\"i\":199,") != std::string::npos);
   CHECK(all.rfind("\"i\":199,") > all.rfind("\"i\":0,"));
   CHECK(all.find("\"i\":100,") == std::string::npos); // conflated away
-  for (auto& a : {s, dir, bus, node_probe})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  run();
+  t.stop();
 }
 
 TEST_CASE_FIXTURE(fixture, "a room sends a burst of events to each "
