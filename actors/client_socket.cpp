@@ -8,16 +8,23 @@ void client_socket::configure(size_t budget_bytes, size_t max_batch_bytes) {
   max_batch_ = max_batch_bytes;
 }
 
+bool client_socket::claim_writer() {
+  if (writer_busy_)
+    return false; // the writer takes it when its write completes
+  writer_busy_ = true;
+  return true;
+}
+
 bool client_socket::send(frame_ptr frame) {
+  bool start;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!queue_.push(std::move(frame)))
       return false;
-    if (writer_busy_)
-      return true; // the writer takes it when its write completes
-    writer_busy_ = true;
+    start = claim_writer();
   }
-  start_writer();
+  if (start)
+    start_writer();
   return true;
 }
 
@@ -26,6 +33,7 @@ bool client_socket::send_direct(fanout_link& link, const frame_ptr* frames,
   size_t bytes = 0;
   for (size_t i = 0; i < count; ++i)
     bytes += frames[i]->size();
+  bool start;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!link.open)
@@ -37,11 +45,10 @@ bool client_socket::send_direct(fanout_link& link, const frame_ptr* frames,
     for (size_t i = 0; i < count; ++i)
       queue_.push(frames[i]);
     link.last_pos.store(pos, std::memory_order_relaxed);
-    if (writer_busy_)
-      return true;
-    writer_busy_ = true;
+    start = claim_writer();
   }
-  start_writer();
+  if (start)
+    start_writer();
   return true;
 }
 

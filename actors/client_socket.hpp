@@ -102,6 +102,10 @@ protected:
   frame_ptr next_write();
 
 private:
+  // Under mtx_, after queueing: true when the writer was idle and the
+  // caller must start it.
+  bool claim_writer();
+
   mutable std::mutex mtx_;
   outbound_queue queue_{0};
   size_t max_batch_ = 0;

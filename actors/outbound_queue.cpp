@@ -41,14 +41,7 @@ frame_ptr outbound_queue::take(size_t max_batch_bytes, size_t& frames_taken) {
     batch->reserve(payload + n + 1);
     batch->push_back('[');
     for (size_t i = 0; i < n; ++i) {
-      if (i > 0)
-        batch->push_back(',');
-      // A room's burst is a batch already: splice its elements in.
-      auto& f = *frames_[head_ + i];
-      if (f.size() >= 2 && f.front() == '[')
-        batch->append(f, 1, f.size() - 2);
-      else
-        batch->append(f);
+      append_to_batch(*batch, *frames_[head_ + i]); // bursts are spliced in
       frames_[head_ + i].reset();
     }
     batch->push_back(']');

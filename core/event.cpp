@@ -47,16 +47,22 @@ room_burst make_burst(room_frames frames) {
     std::string batch;
     batch.reserve(bytes);
     batch.push_back('[');
-    for (auto& f : frames) {
-      if (batch.size() > 1)
-        batch.push_back(',');
-      batch.append(*f.frame);
-    }
+    for (auto& f : frames)
+      append_to_batch(batch, *f.frame);
     batch.push_back(']');
     b.batch = make_frame(std::move(batch));
   }
   b.frames = std::move(frames);
   return b;
+}
+
+void append_to_batch(std::string& batch, const std::string& frame) {
+  if (batch.size() > 1)
+    batch.push_back(',');
+  if (frame.size() >= 2 && frame.front() == '[')
+    batch.append(frame, 1, frame.size() - 2);
+  else
+    batch.append(frame);
 }
 
 bool valid_room_name(const std::string& name) {

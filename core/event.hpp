@@ -83,4 +83,9 @@ struct room_burst {
 // Builds the burst's batch message.
 room_burst make_burst(room_frames frames);
 
+// Appends a frame to a batch being built as "[f1,f2,…]" (the caller writes
+// the brackets; `batch` starts with '['). A frame that is a batch already
+// has its elements spliced in.
+void append_to_batch(std::string& batch, const std::string& frame);
+
 } // namespace flux
