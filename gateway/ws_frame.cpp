@@ -94,30 +94,8 @@ void reader::fail(uint16_t code, std::string why, std::vector<input>& out) {
   out.push_back(std::move(in));
 }
 
-void reader::feed(const uint8_t* data, size_t size, std::vector<input>& out) {
-  if (done_)
-    return;
-  if (!partial_.empty()) {
-    // Complete the pending frame first. Parsed in place: a client that
-    // trickles a frame byte by byte costs one append per byte, not a copy
-    // of everything so far.
-    partial_.append(reinterpret_cast<const char*>(data), size);
-    auto p = reinterpret_cast<const uint8_t*>(partial_.data());
-    size_t off = 0;
-    while (!done_ && off < partial_.size()) {
-      auto used = parse(p + off, partial_.size() - off, out);
-      if (used == 0)
-        break;
-      off += used;
-    }
-    if (done_)
-      partial_.clear();
-    else if (off > 0)
-      partial_.erase(0, off);
-    if (partial_.empty())
-      std::string{}.swap(partial_); // an idle client keeps no buffer
-    return;
-  }
+size_t reader::parse_all(const uint8_t* data, size_t size,
+                         std::vector<input>& out) {
   size_t off = 0;
   while (!done_ && off < size) {
     auto used = parse(data + off, size - off, out);
@@ -125,8 +103,30 @@ void reader::feed(const uint8_t* data, size_t size, std::vector<input>& out) {
       break;
     off += used;
   }
-  if (!done_ && off < size)
-    partial_.assign(reinterpret_cast<const char*>(data + off), size - off);
+  return off;
+}
+
+void reader::feed(const uint8_t* data, size_t size, std::vector<input>& out) {
+  if (done_)
+    return;
+  if (partial_.empty()) {
+    auto off = parse_all(data, size, out);
+    if (!done_ && off < size)
+      partial_.assign(reinterpret_cast<const char*>(data + off), size - off);
+    return;
+  }
+  // Complete the pending frame first. Parsed in place: a client that
+  // trickles a frame byte by byte costs one append per byte, not a copy of
+  // everything so far.
+  partial_.append(reinterpret_cast<const char*>(data), size);
+  auto off = parse_all(reinterpret_cast<const uint8_t*>(partial_.data()),
+                       partial_.size(), out);
+  if (done_)
+    partial_.clear();
+  else if (off > 0)
+    partial_.erase(0, off);
+  if (partial_.empty())
+    std::string{}.swap(partial_); // an idle client keeps no buffer
 }
 
 size_t reader::parse(const uint8_t* p, size_t size, std::vector<input>& out) {

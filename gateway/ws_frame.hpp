@@ -69,6 +69,8 @@ private:
   // Parses one frame at data[0..size); returns the bytes it took, or 0 when
   // the frame is not complete yet.
   size_t parse(const uint8_t* data, size_t size, std::vector<input>& out);
+  // Parses every whole frame at data[0..size); returns the bytes taken.
+  size_t parse_all(const uint8_t* data, size_t size, std::vector<input>& out);
   void fail(uint16_t code, std::string why, std::vector<input>& out);
 
   size_t max_;
