@@ -262,18 +262,12 @@ buckets_per_host(const std::vector<std::string>& urls, double per_minute) {
   std::vector<std::shared_ptr<rate_limiter>> out;
   if (per_minute <= 0)
     return out;
-  auto host = [](const std::string& url) {
-    httpc::url_parts parts;
-    std::string why;
-    return httpc::parse_url(url, parts, why) ? parts.host + ":" + parts.port
-                                             : url;
-  };
+  std::vector<std::string> hosts;
   std::map<std::string, size_t> users;
   for (auto& u : urls)
-    ++users[host(u)];
+    ++users[hosts.emplace_back(host_port_of(u))];
   std::map<std::string, std::shared_ptr<rate_limiter>> made;
-  for (auto& u : urls) {
-    auto h = host(u);
+  for (auto& h : hosts) {
     auto& b = made[h];
     if (!b)
       b = std::make_shared<rate_limiter>(per_minute,
@@ -281,6 +275,13 @@ buckets_per_host(const std::vector<std::string>& urls, double per_minute) {
     out.push_back(b);
   }
   return out;
+}
+
+std::string host_port_of(const std::string& url) {
+  httpc::url_parts parts;
+  std::string why;
+  return httpc::parse_url(url, parts, why) ? parts.host + ":" + parts.port
+                                           : url;
 }
 
 void write_limit(json::writer& w, const std::string& bucket,

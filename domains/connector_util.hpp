@@ -58,6 +58,10 @@ fetch_result failure(std::string why);
 std::vector<std::shared_ptr<rate_limiter>>
 buckets_per_host(const std::vector<std::string>& urls, double per_minute);
 
+// "host:port" of a URL (the URL itself if it does not parse): what a
+// per-host rate limit is keyed and named by.
+std::string host_port_of(const std::string& url);
+
 // {"bucket":…,"per_min":…,"burst":…,"granted":…,"denied":…} for /stats.
 void write_limit(json::writer& w, const std::string& bucket,
                  const rate_limiter& limit);

@@ -76,15 +76,13 @@ std::vector<live_source> make_live_sources(const flux_config& cfg,
     weather_urls.push_back(open_meteo_url(cfg.open_meteo_url, c));
   auto weather_buckets = buckets_per_host(weather_urls,
                                           cfg.open_meteo_calls_per_min);
-  httpc::url_parts om;
-  std::string why;
-  httpc::parse_url(cfg.open_meteo_url, om, why); // validated by flux_config
+  auto weather_bucket = "open-meteo " + host_port_of(cfg.open_meteo_url);
   for (size_t i = 0; i < cities.size(); ++i) {
     live_source l{make_open_meteo(http, cfg.open_meteo_url, cities[i]),
                   ms{cfg.live_weather_interval_ms}};
     if (!weather_buckets.empty()) {
       l.pacer = weather_buckets[i];
-      l.pacer_key = "open-meteo " + om.host + ":" + om.port;
+      l.pacer_key = weather_bucket;
     }
     out.push_back(std::move(l));
   }

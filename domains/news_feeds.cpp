@@ -273,13 +273,6 @@ std::string host_of(const std::string& url) {
   return httpc::parse_url(url, parts, why) ? parts.host : url;
 }
 
-std::string host_port_of(const std::string& url) { // a rate limit's bucket
-  httpc::url_parts parts;
-  std::string why;
-  return httpc::parse_url(url, parts, why) ? parts.host + ":" + parts.port
-                                           : url;
-}
-
 class news : public source, public std::enable_shared_from_this<news> {
 public:
   news(std::shared_ptr<httpc::client> http, news_options opts)
