@@ -85,6 +85,56 @@ void redeliver(self_ptr self, const std::string& name, room_entry& entry) {
     }
 }
 
+// Decodes a record and hands it to its room. A record of our own consumer
+// is tracked until the room applied it (for the commit) and forwarded to
+// the cluster's other nodes; a record a peer forwarded is only applied.
+void route(self_ptr self, const std::string& epoch, int32_t partition,
+           int64_t offset, const std::string& value, bool forwarded) {
+  auto& st = self->state;
+  ++st.counters.handled;
+  if (!forwarded) {
+    auto& pp = st.partitions[partition];
+    pp.next = std::max(pp.next, offset + 1);
+  } else {
+    ++st.forwarded_in;
+  }
+  event e;
+  std::string why;
+  if (!decode_event(value.data(), value.size(), e, why)) {
+    ++st.malformed;
+    if (st.logged_malformed.insert(why).second)
+      log::warn("room_directory", "skipping malformed record",
+                {{"reason", why}, {"partition", std::to_string(partition)},
+                 {"offset", std::to_string(offset)}});
+    return;
+  }
+  if (!forwarded && st.cluster) {
+    ++st.forwarded_out;
+    self->send(st.cluster, atom::forward_v, epoch, partition, offset, value);
+  }
+  auto i = st.rooms.find(e.room);
+  room_entry* entry = i == st.rooms.end() ? nullptr : &i->second;
+  if (!entry) {
+    if (!st.opts.allow_dynamic_rooms
+        || st.rooms.size() >= st.opts.max_rooms) {
+      ++st.rejected_rooms;
+      return;
+    }
+    auto cls = e.kind == event_kind::update ? room_class::stream
+                                            : room_class::snapshot;
+    entry = spawn_room(self, e.room, cls);
+    log::info("room_directory", "created room on demand",
+              {{"room", e.room}, {"class", to_string(cls)}});
+  }
+  if (entry->failed)
+    return;
+  ++st.delivered;
+  self->send(entry->handle, atom::deliver_v, e, epoch, offset, partition);
+  if (!forwarded)
+    st.partitions[partition].in_flight.emplace(
+      offset, in_flight_event{epoch, std::move(e)});
+}
+
 } // namespace
 
 caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
@@ -127,39 +177,15 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
   return {
     [self](atom::deliver, const std::string& epoch, int32_t partition,
            int64_t offset, const std::string& value) {
-      auto& st = self->state;
-      ++st.counters.handled;
-      auto& pp = st.partitions[partition];
-      pp.next = std::max(pp.next, offset + 1);
-      event e;
-      std::string why;
-      if (!decode_event(value.data(), value.size(), e, why)) {
-        ++st.malformed;
-        if (st.logged_malformed.insert(why).second)
-          log::warn("room_directory", "skipping malformed record",
-                    {{"reason", why}, {"partition", std::to_string(partition)},
-                     {"offset", std::to_string(offset)}});
-        return;
-      }
-      auto i = st.rooms.find(e.room);
-      room_entry* entry = i == st.rooms.end() ? nullptr : &i->second;
-      if (!entry) {
-        if (!st.opts.allow_dynamic_rooms
-            || st.rooms.size() >= st.opts.max_rooms) {
-          ++st.rejected_rooms;
-          return;
-        }
-        auto cls = e.kind == event_kind::update ? room_class::stream
-                                                : room_class::snapshot;
-        entry = spawn_room(self, e.room, cls);
-        log::info("room_directory", "created room on demand",
-                  {{"room", e.room}, {"class", to_string(cls)}});
-      }
-      if (entry->failed)
-        return;
-      ++st.delivered;
-      self->send(entry->handle, atom::deliver_v, e, epoch, offset, partition);
-      pp.in_flight.emplace(offset, in_flight_event{epoch, std::move(e)});
+      route(self, epoch, partition, offset, value, false);
+    },
+    [self](atom::forwarded, const std::string& epoch, int32_t partition,
+           int64_t offset, const std::string& value) {
+      route(self, epoch, partition, offset, value, true);
+    },
+    [self](atom::forward, const caf::actor& cluster) {
+      ++self->state.counters.handled;
+      self->state.cluster = cluster;
     },
     [self](atom::commit, int32_t partition, int64_t offset) {
       // The room applied (or dropped as a duplicate) this event.
@@ -217,6 +243,8 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
       w.kv("in_flight", static_cast<uint64_t>(in_flight));
       w.kv("redelivered", st.redelivered);
       w.kv("dropped_failed_room", st.dropped_failed);
+      w.kv("forwarded_out", st.forwarded_out);
+      w.kv("forwarded_in", st.forwarded_in);
       w.end_object();
       return w.take();
     },

@@ -22,6 +22,10 @@
 //
 // Messages:
 //   (deliver_atom, epoch, partition:int32, offset:int64, value)  from the bus
+//   (forwarded_atom, epoch, partition, offset, value)  a record another
+//       cluster node consumed: applied to its room, never committed here
+//   (forward_atom, cluster)  clustered: hand every record consumed here to
+//       the cluster actor, which forwards it to the other nodes
 //   (commit_atom, partition:int32, offset:int64)  from a room: applied
 //   (subscribe_atom, room, session, epoch, pos, resume)  delegated to the room
 //       -> the room's join reply, or error "unknown_room"
@@ -77,6 +81,9 @@ struct room_directory_state {
   uint64_t rejected_rooms = 0;
   uint64_t redelivered = 0;     // re-sent to a restarted room
   uint64_t dropped_failed = 0;  // in flight to a room that gave up
+  uint64_t forwarded_out = 0;   // own records handed to the cluster
+  uint64_t forwarded_in = 0;    // records other nodes consumed
+  caf::actor cluster;           // set when clustered (actors/cluster.hpp)
   bool subscribed = false;
 };
 

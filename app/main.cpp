@@ -9,6 +9,9 @@
 
 #include <caf/all.hpp>
 
+#include <caf/io/middleman.hpp>
+
+#include "actors/cluster.hpp"
 #include "actors/node.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/supervisor.hpp"
@@ -249,6 +252,37 @@ int run(flux_config& cfg) {
                  std::string{"room_directory"}, std::string{"rooms"},
                  int64_t{0});
 
+  // Clustered: publish the cluster actor for the peers, then dial them
+  // (docs/cluster.md).
+  caf::actor cluster_actor;
+  if (cfg.clustered()) {
+    cluster_options copts;
+    copts.node_name = cfg.cluster_node_name;
+    copts.peers = cfg.cluster_peers;
+    cluster_actor = sys.spawn(cluster, copts, node_actor);
+    std::string host, why;
+    uint16_t cport = 0;
+    parse_peer_address(cfg.cluster_listen, host, cport, why); // validated
+    auto published = sys.middleman().publish(cluster_actor, cport,
+                                             host.c_str(), true);
+    if (!published) {
+      auto err = "cannot listen for cluster peers on " + cfg.cluster_listen
+                 + ": " + sys.render(published.error());
+      log::error("cluster", err);
+      std::cerr << "flux: " << err << "\n";
+      caf::anon_send_exit(cluster_actor, caf::exit_reason::user_shutdown);
+      caf::anon_send(node_actor, atom::shutdown_v);
+      caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    caf::anon_send(node_actor, atom::join_v, cluster_actor,
+                   std::string{"cluster"}, std::string{"cluster"}, int64_t{0});
+    caf::anon_send(cluster_actor, atom::subscribe_v, directory);
+    caf::anon_send(directory, atom::forward_v, cluster_actor);
+    caf::anon_send(cluster_actor, atom::publish_v,
+                   host + ":" + std::to_string(*published));
+  }
+
   auto domains = sys.spawn(supervisor, std::string{"domains"}, pollers,
                            restart_limits{}, node_actor);
   caf::anon_send(node_actor, atom::join_v, domains, std::string{"supervisor"},
@@ -261,6 +295,7 @@ int run(flux_config& cfg) {
   gw_opts.ingest.rooms = ingest_rooms;
   gw_opts.ingest.bus = bus::produces(role) ? bus_actor : caf::actor{};
   gateway::server server{sys, gw_opts, node_actor, directory};
+  server.ctx()->cluster = cluster_actor;
   uint16_t port = 0;
   try {
     port = server.start();
@@ -336,5 +371,7 @@ int main(int argc, char** argv) {
       std::cerr << "flux: invalid configuration: " << p << "\n";
     return 2;
   }
+  if (cfg.clustered()) // CAF networking: only a clustered node pays for it
+    cfg.load<caf::io::middleman>();
   return run(cfg);
 }

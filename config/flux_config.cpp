@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "actors/cluster.hpp"
 #include "bus/kafka_config.hpp"
 #include "core/logger.hpp"
 #include "domains/http_client.hpp"
@@ -23,6 +24,10 @@ flux_config::flux_config() {
   // 13 % of a core on an idle node with simulated feeds, and no faster
   // under load (docs/benchmarks.md, "Idle CPU").
   set("work-stealing.moderate-poll-attempts", 0);
+  // Clustered (CAF networking loaded): notice a peer that went silent, not
+  // only one whose connection closed (both are off in CAF by default).
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds{1}});
+  set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{5}});
   caf::config_option_adder{custom_options_, "gateway"}
     .add(bind, "bind", "address to listen on")
     .add(port, "port", "HTTP and WebSocket port (0 picks a free one)")
@@ -75,6 +80,13 @@ flux_config::flux_config() {
     .add(node_role, "role",
          "all, pollers (produce only) or gateway (consume only); "
          "pollers and gateway need bus.kind=kafka");
+  caf::config_option_adder{custom_options_, "cluster"}
+    .add(cluster_listen, "listen",
+         "host:port to accept peer gateways on (port 0 picks one); empty: "
+         "not clustered (docs/cluster.md)")
+    .add(cluster_peers, "peers", "host:port of the other gateway nodes")
+    .add(cluster_node_name, "node-name",
+         "this node's name in the cluster (default: host:port of the gateway)");
   caf::config_option_adder{custom_options_, "domains"}
     .add(weather_interval_ms, "weather-interval-ms", "weather poll interval")
     .add(news_interval_ms, "news-interval-ms", "news poll interval")
@@ -210,6 +222,25 @@ std::vector<std::string> flux_config::validate() const {
     need(node_role == "all",
          "node.role=" + node_role + " needs bus.kind=kafka (the embedded bus "
          "lives inside one process)");
+  }
+  if (clustered()) {
+    std::string host, why;
+    uint16_t port = 0;
+    need(!cluster_listen.empty(),
+         "cluster.peers needs cluster.listen (peers dial this node too)");
+    if (!cluster_listen.empty()) {
+      bool ok = parse_peer_address(cluster_listen, host, port, why);
+      need(ok, "cluster.listen: " + why);
+    }
+    for (auto& peer : cluster_peers) {
+      bool ok = parse_peer_address(peer, host, port, why);
+      need(ok, "cluster.peers: " + why);
+    }
+    need(bus_kind == "kafka",
+         "a cluster needs bus.kind=kafka (positions must be the same on every "
+         "node: Kafka offsets)");
+    need(node_role != "pollers",
+         "node.role=pollers serves no rooms: it does not join a cluster");
   }
   for (auto [name, v] : {std::pair{"weather-interval-ms", weather_interval_ms},
                          {"news-interval-ms", news_interval_ms},

@@ -62,6 +62,14 @@ public:
   // node
   std::string node_role = "all"; // all | pollers | gateway (kafka only)
 
+  // cluster (docs/cluster.md)
+  std::string cluster_listen;             // host:port; empty: not clustered
+  std::vector<std::string> cluster_peers; // host:port of the other nodes
+  std::string cluster_node_name;          // default: the gateway's host:port
+  bool clustered() const {
+    return !cluster_listen.empty() || !cluster_peers.empty();
+  }
+
   // domains (simulated sources)
   int64_t weather_interval_ms = 5000;
   int64_t news_interval_ms = 10000;

@@ -38,6 +38,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
   CAF_ADD_ATOM(flux, flux::atom, resubscribe, "resub")
   CAF_ADD_ATOM(flux, flux::atom, flush, "flush")
   CAF_ADD_ATOM(flux, flux::atom, direct, "direct")
+  CAF_ADD_ATOM(flux, flux::atom, forward, "forward")
+  CAF_ADD_ATOM(flux, flux::atom, forwarded, "forwarded")
 
 CAF_END_TYPE_ID_BLOCK(flux)
 

@@ -36,6 +36,7 @@ struct context {
   options opts;
   caf::actor node;
   caf::actor directory;
+  caf::actor cluster; // when clustered: /stats?scope=cluster asks it
   std::atomic<int64_t> websockets{0};   // open WebSocket clients
   std::atomic<uint64_t> accepted{0};    // TCP connections accepted
   std::atomic<uint64_t> upgrades{0};    // WebSocket handshakes completed

@@ -47,9 +47,44 @@ std::string process_json(const context& ctx) {
   return w.take();
 }
 
+// /stats?scope=cluster: every node's /stats document, from the cluster
+// actor (docs/cluster.md).
+void cluster_stats(const std::shared_ptr<context>& ctx, const request& req,
+                   responder respond) {
+  auto proto = make_response(req, http::status::ok, "", "application/json");
+  if (!ctx->cluster) {
+    proto.result(http::status::not_found);
+    proto.body() = "{\"error\":\"this node is not clustered "
+                   "(cluster.listen is empty)\"}";
+    proto.prepare_payload();
+    respond(std::move(proto));
+    return;
+  }
+  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
+    self->request(ctx->cluster, std::chrono::seconds{5}, atom::get_v,
+                  atom::status_v, true)
+      .then(
+        [proto, respond](const std::string& doc) mutable {
+          proto.body() = doc;
+          proto.prepare_payload();
+          respond(std::move(proto));
+        },
+        [proto, respond](caf::error& err) mutable {
+          proto.result(http::status::service_unavailable);
+          proto.body() = "{\"error\":\"" + to_string(err) + "\"}";
+          proto.prepare_payload();
+          respond(std::move(proto));
+        });
+  });
+}
+
 // Asks an actor from a short-lived actor and answers when the reply comes.
 void stats(const std::shared_ptr<context>& ctx, const request& req,
            responder respond) {
+  if (req.target().find("scope=cluster") != std::string_view::npos) {
+    cluster_stats(ctx, req, std::move(respond));
+    return;
+  }
   auto proto = make_response(req, http::status::ok, "", "application/json");
   ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
     self->request(ctx->node, std::chrono::seconds{5}, atom::status_v)
@@ -292,14 +327,15 @@ void route(const std::shared_ptr<context>& ctx, const request& req,
                           "application/json"));
     return;
   }
-  if (target == "/healthz") {
+  auto path = target.substr(0, target.find('?'));
+  if (path == "/healthz") {
     respond(make_response(req, http::status::ok, "{\"status\":\"ok\"}",
                           "application/json"));
-  } else if (target == "/readyz") {
+  } else if (path == "/readyz") {
     readyz(ctx, req, std::move(respond));
-  } else if (target == "/stats") {
+  } else if (path == "/stats") {
     stats(ctx, req, std::move(respond));
-  } else if (target == "/metrics") {
+  } else if (path == "/metrics") {
     metrics(ctx, req, std::move(respond));
   } else {
     static_file(ctx, req, respond);

@@ -148,3 +148,31 @@ TEST_CASE("the thread defaults fit a small machine, and flags change them") {
         == 500);
   CHECK(caf::get_or(tuned, "scheduler.max-threads", size_t{0}) == 2);
 }
+
+TEST_CASE("a cluster needs Kafka, a listen address and host:port peers") {
+  bool failed = true;
+  CHECK(problems({"--bus.kind=kafka", "--cluster.listen=127.0.0.1:7100",
+                  "--cluster.peers=[\"127.0.0.1:7101\", \"gw-2:7100\"]"},
+                 failed)
+          .empty());
+  CHECK_FALSE(failed);
+  CHECK(mentions(problems({"--cluster.listen=127.0.0.1:7100"}, failed),
+                 "a cluster needs bus.kind=kafka"));
+  CHECK(mentions(problems({"--bus.kind=kafka",
+                           "--cluster.peers=[\"127.0.0.1:7101\"]"},
+                          failed),
+                 "cluster.peers needs cluster.listen"));
+  CHECK(mentions(problems({"--bus.kind=kafka", "--cluster.listen=7100"},
+                          failed),
+                 "cluster.listen: '7100' is not host:port"));
+  CHECK(mentions(problems({"--bus.kind=kafka", "--cluster.listen=h:1",
+                           "--cluster.peers=[\"h:99999\"]"},
+                          failed),
+                 "cluster.peers: 'h:99999' has no valid port"));
+  CHECK(mentions(problems({"--bus.kind=kafka", "--node.role=pollers",
+                           "--cluster.listen=h:1"},
+                          failed),
+                 "node.role=pollers serves no rooms"));
+  flux_config plain;
+  CHECK_FALSE(plain.clustered());
+}

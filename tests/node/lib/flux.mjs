@@ -40,8 +40,10 @@ export async function startFlux(args = [], { timeoutMs = 15000 } = {}) {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     // Stops flux with SIGTERM and resolves with its exit code.
+    // A process that already ended (also by a signal) resolves at once.
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
+      if (child.signalCode !== null) return child.signalCode;
       child.kill(signal);
       const [code] = await once(child, 'exit');
       return code;

@@ -1,0 +1,392 @@
+#include "actors/cluster.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <random>
+
+#include <caf/io/middleman.hpp>
+
+#include "core/logger.hpp"
+#include "core/process.hpp"
+#include "core/type_ids.hpp"
+
+namespace flux {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<cluster_state>*;
+
+void set_state(cluster_peer& p, const char* state) {
+  if (p.state != state) {
+    p.state = state;
+    p.since_ms = now_ms();
+  }
+}
+
+std::string peer_label(const cluster_peer& p) {
+  return p.name.empty() ? p.address : p.name + " (" + p.address + ")";
+}
+
+cluster_peer* find_by_node(cluster_state& st, const caf::node_id& nid) {
+  for (auto& p : st.peers)
+    if (p.handle && p.handle.node() == nid)
+      return &p;
+  return nullptr;
+}
+
+void schedule_connect(self_ptr self, size_t i);
+
+// Asks the middleman for the actor published at the peer's address (the
+// middleman connects without blocking us).
+void connect(self_ptr self, size_t i) {
+  auto& p = self->state.peers[i];
+  std::string host, why;
+  uint16_t port = 0;
+  if (!parse_peer_address(p.address, host, port, why)) {
+    p.last_error = why;
+    set_state(p, "down");
+    return;
+  }
+  auto gen = ++p.generation;
+  auto mm = self->home_system().middleman().actor_handle();
+  self->request(mm, self->state.opts.connect_timeout, caf::connect_atom_v,
+                host, port)
+    .then(
+      [self, i, gen](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                     const std::set<std::string>&) {
+        auto& p = self->state.peers[i];
+        if (gen != p.generation)
+          return;
+        if (!ptr) {
+          p.last_error = "nothing published at " + p.address;
+          schedule_connect(self, i);
+          return;
+        }
+        auto h = caf::actor_cast<caf::actor>(std::move(ptr));
+        // Say hello: the peer learns our name (and takes us as a peer if it
+        // does not list us) and answers with its own.
+        self->send(h, atom::join_v, caf::actor_cast<caf::actor>(self), self->state.opts.node_name,
+                   self->state.opts.address);
+        if (auto* other = find_by_node(self->state, h.node());
+            other && other != &p) {
+          // The peer connected to us first and is up already: merge.
+          p.name = other->name;
+          p.forwarded_in += other->forwarded_in;
+          p.forwarded_out += other->forwarded_out;
+          other->handle = caf::actor{};
+          other->address.clear(); // never dialled: it is `p` now
+          set_state(*other, "merged");
+          other->last_error = "merged into " + p.address;
+        }
+        p.handle = h;
+        p.backoff = std::chrono::milliseconds{0};
+        p.last_error.clear();
+        ++p.connects;
+        set_state(p, "up");
+        self->monitor(h);
+        log::info("cluster", "peer up", {{"peer", peer_label(p)}});
+      },
+      [self, i, gen](caf::error& err) {
+        auto& p = self->state.peers[i];
+        if (gen != p.generation)
+          return;
+        p.last_error = to_string(err);
+        schedule_connect(self, i);
+      });
+}
+
+double jitter() {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>{0.8, 1.2}(rng);
+}
+
+// Retries with exponential backoff (and jitter, so nodes that restart
+// together do not retry in step).
+void schedule_connect(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto& p = st.peers[i];
+  set_state(p, p.connects > 0 ? "down" : "connecting");
+  p.backoff = p.backoff.count() == 0
+                ? st.opts.retry_min
+                : std::min(st.opts.retry_max, p.backoff * 2);
+  auto wait = std::chrono::milliseconds{
+    static_cast<int64_t>(p.backoff.count() * jitter())};
+  self->delayed_send(self, wait, caf::connect_atom_v, static_cast<uint64_t>(i),
+                     ++p.generation);
+}
+
+void write_peer(json::writer& w, const cluster_peer& p) {
+  w.start_object();
+  w.kv("name", p.name);
+  w.kv("address", p.address);
+  w.kv("configured", p.configured);
+  w.kv("state", p.state);
+  w.kv("since_ms", p.since_ms);
+  w.kv("connects", p.connects);
+  w.kv("losses", p.losses);
+  w.kv("forwarded_out", p.forwarded_out);
+  w.kv("forwarded_in", p.forwarded_in);
+  if (!p.last_error.empty())
+    w.kv("last_error", p.last_error);
+  w.end_object();
+}
+
+// Collects the /stats document of this node and of every peer that is up.
+struct cluster_gather {
+  caf::typed_response_promise<std::string> promise;
+  std::string self_name;
+  std::vector<std::string> entries; // one JSON object per node
+  size_t pending = 0;
+
+  void add(const std::string& name, const std::string& address,
+           const std::string& state, const std::string* stats,
+           const std::string& error) {
+    json::writer w;
+    w.start_object();
+    w.kv("name", name);
+    w.kv("address", address);
+    w.kv("state", state);
+    if (stats)
+      w.kv_raw("stats", *stats);
+    else
+      w.kv("error", error);
+    w.end_object();
+    if (state == "self") // this node first
+      entries.insert(entries.begin(), w.take());
+    else
+      entries.push_back(w.take());
+  }
+
+  void done_one() {
+    if (--pending > 0)
+      return;
+    json::writer w;
+    w.start_object();
+    w.kv("cluster", self_name);
+    w.key("nodes");
+    w.start_array();
+    for (auto& e : entries)
+      w.raw(e);
+    w.end_array();
+    w.end_object();
+    promise.deliver(w.take());
+  }
+};
+
+} // namespace
+
+bool parse_peer_address(const std::string& text, std::string& host,
+                        uint16_t& port, std::string& why) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    why = "'" + text + "' is not host:port";
+    return false;
+  }
+  host = text.substr(0, colon);
+  auto digits = text.substr(colon + 1);
+  if (digits.size() > 5
+      || !std::all_of(digits.begin(), digits.end(),
+                      [](char c) { return c >= '0' && c <= '9'; })
+      || std::stoul(digits) > 65535) {
+    why = "'" + text + "' has no valid port";
+    return false;
+  }
+  port = static_cast<uint16_t>(std::stoul(digits));
+  return true;
+}
+
+caf::behavior cluster(self_ptr self, cluster_options opts, caf::actor node) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.node = std::move(node);
+  for (auto& address : st.opts.peers) {
+    cluster_peer p;
+    p.address = address;
+    p.configured = true;
+    p.since_ms = now_ms();
+    st.peers.push_back(std::move(p));
+  }
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    for (size_t i = 0; i < st.peers.size(); ++i) {
+      auto& p = st.peers[i];
+      if (!p.handle || p.handle.address() != msg.source)
+        continue;
+      p.handle = caf::actor{};
+      ++p.losses;
+      p.last_error = to_string(msg.reason);
+      log::warn("cluster", "peer down",
+                {{"peer", peer_label(p)}, {"reason", p.last_error}});
+      set_state(p, "down");
+      // Only an address we know can be dialled again; a peer that only
+      // dialled us (and does not list us) comes back by itself.
+      if (!p.address.empty()) {
+        p.backoff = std::chrono::milliseconds{0};
+        schedule_connect(self, i);
+      }
+    }
+  });
+  return {
+    [self](atom::publish, const std::string& address) {
+      // Published: now peers can dial us back, so dial them.
+      auto& st = self->state;
+      ++st.counters.handled;
+      st.opts.address = address;
+      if (st.opts.node_name.empty())
+        st.opts.node_name = address;
+      log::info("cluster", "accepting peers",
+                {{"node", st.opts.node_name}, {"address", address},
+                 {"peers", std::to_string(st.peers.size())}});
+      for (size_t i = 0; i < st.peers.size(); ++i)
+        connect(self, i);
+    },
+    [self](atom::subscribe, const caf::actor& directory) {
+      ++self->state.counters.handled;
+      self->state.directory = directory;
+    },
+    [self](atom::forward, const std::string& epoch, int32_t partition,
+           int64_t offset, const std::string& value) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      ++st.forwarded_out;
+      for (auto& p : st.peers)
+        if (p.handle && p.state == "up") {
+          self->send(p.handle, atom::forwarded_v, epoch, partition, offset,
+                     value);
+          ++p.forwarded_out;
+        }
+    },
+    [self](atom::forwarded, const std::string& epoch, int32_t partition,
+           int64_t offset, const std::string& value) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (auto sender = self->current_sender())
+        if (auto* p = find_by_node(st, sender->node()))
+          ++p->forwarded_in;
+      if (!st.directory) {
+        ++st.dropped_in;
+        return;
+      }
+      ++st.forwarded_in;
+      self->send(st.directory, atom::forwarded_v, epoch, partition, offset,
+                 value);
+    },
+    [self](atom::join, const caf::actor& peer, const std::string& name,
+           const std::string& address) {
+      auto& st = self->state;
+      ++st.counters.handled;
+      if (!peer || peer.node() == self->node())
+        return;
+      auto* p = find_by_node(st, peer.node());
+      if (!p) { // not (yet) dialled by us: the configured entry, or a new one
+        for (auto& q : st.peers)
+          if (!q.handle && (q.address == address || q.name == name)) {
+            p = &q;
+            break;
+          }
+        if (!p) {
+          cluster_peer fresh;
+          fresh.address = address;
+          st.peers.push_back(std::move(fresh));
+          p = &st.peers.back();
+        }
+        p->handle = peer;
+        ++p->generation; // a retry timer under way is stale now
+        p->backoff = std::chrono::milliseconds{0};
+        p->last_error.clear();
+        ++p->connects;
+        set_state(*p, "up");
+        self->monitor(peer);
+        log::info("cluster", "peer up", {{"peer", name + " (" + address + ")"},
+                                         {"dialled", "by the peer"}});
+        // Answer with our hello, so the peer knows our name too (the hello
+        // of our own dial, if one is under way, is now stale).
+        self->send(peer, atom::join_v, caf::actor_cast<caf::actor>(self), st.opts.node_name,
+                   st.opts.address);
+      }
+      p->name = name;
+    },
+    [self](caf::connect_atom, uint64_t i, uint64_t gen) {
+      auto& st = self->state;
+      if (i < st.peers.size() && st.peers[i].generation == gen
+          && !st.peers[i].handle)
+        connect(self, i);
+    },
+    [self](atom::status) -> std::string {
+      auto& st = self->state;
+      ++st.counters.handled;
+      json::writer w;
+      w.start_object();
+      write_common_status(w, self, "cluster", st.opts.node_name, st.counters);
+      w.kv("address", st.opts.address);
+      size_t up = 0;
+      for (auto& p : st.peers)
+        up += p.state == "up" ? 1 : 0;
+      w.kv("peers_up", static_cast<uint64_t>(up));
+      w.kv("peers_known", static_cast<uint64_t>(st.peers.size()));
+      w.kv("forwarded_out", st.forwarded_out);
+      w.kv("forwarded_in", st.forwarded_in);
+      w.kv("dropped_in", st.dropped_in);
+      w.key("peers");
+      w.start_array();
+      for (auto& p : st.peers)
+        write_peer(w, p);
+      w.end_array();
+      w.end_object();
+      return w.take();
+    },
+    [self](atom::get, atom::status, bool cluster_wide)
+      -> caf::typed_response_promise<std::string> {
+      auto& st = self->state;
+      ++st.counters.handled;
+      auto g = std::make_shared<cluster_gather>();
+      g->promise = self->make_response_promise<std::string>();
+      g->self_name = st.opts.node_name;
+      g->pending = 1;
+      auto timeout = std::chrono::seconds{3};
+      if (cluster_wide)
+        for (auto& p : st.peers) {
+          if (!p.handle || p.state != "up") {
+            g->add(p.name, p.address, p.state, nullptr,
+                   p.last_error.empty() ? "not connected" : p.last_error);
+            continue;
+          }
+          ++g->pending;
+          auto name = p.name, address = p.address;
+          self->request(p.handle, timeout, atom::get_v, atom::status_v, false)
+            .then(
+              [g, name, address](const std::string& doc) {
+                // The peer answers with its own node's /stats document.
+                g->add(name, address, "up", &doc, "");
+                g->done_one();
+              },
+              [g, name, address](caf::error& err) {
+                g->add(name, address, "up", nullptr, to_string(err));
+                g->done_one();
+              });
+        }
+      auto name = st.opts.node_name, address = st.opts.address;
+      self->request(st.node, timeout, atom::status_v)
+        .then(
+          [g, name, address, cluster_wide](const std::string& doc) {
+            if (!cluster_wide) { // a peer asking: just this node
+              g->promise.deliver(doc);
+              return;
+            }
+            g->add(name, address, "self", &doc, "");
+            g->done_one();
+          },
+          [g, name, address, cluster_wide](caf::error& err) {
+            if (!cluster_wide) {
+              g->promise.deliver(err);
+              return;
+            }
+            g->add(name, address, "self", nullptr, to_string(err));
+            g->done_one();
+          });
+      return g->promise;
+    },
+  };
+}
+
+} // namespace flux
