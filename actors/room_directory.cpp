@@ -1,6 +1,7 @@
 #include "actors/room_directory.hpp"
 
 #include <chrono>
+#include <vector>
 
 #include "actors/room.hpp"
 #include "core/logger.hpp"
@@ -62,32 +63,43 @@ void flush_commits(self_ptr self) {
   }
 }
 
-// After a room restarts: hand it again what its predecessor never applied,
-// in offset order per partition. A room that gave up gets nothing; its
-// events count as dropped so the partition's commits move on.
+// After a room restarts: hand it again what its predecessor never applied
+// (records of our own consumer and forwarded ones), in offset order per
+// partition. A room that gave up gets nothing; its events count as dropped
+// so the partition's commits move on.
 void redeliver(self_ptr self, const std::string& name, room_entry& entry) {
   auto& st = self->state;
+  std::map<int32_t, std::vector<std::map<int64_t, in_flight_event>*>> sources;
   for (auto& [partition, pp] : st.partitions)
-    for (auto i = pp.in_flight.begin(); i != pp.in_flight.end();) {
-      if (i->second.e.room != name) {
-        ++i;
-        continue;
+    sources[partition].push_back(&pp.in_flight);
+  for (auto& [partition, events] : st.forwarded)
+    sources[partition].push_back(&events);
+  for (auto& [partition, maps] : sources) {
+    std::map<int64_t, const in_flight_event*> ordered; // this room's, by offset
+    for (auto* events : maps)
+      for (auto i = events->begin(); i != events->end();) {
+        if (i->second.e.room != name) {
+          ++i;
+        } else if (entry.failed) {
+          ++st.dropped_failed;
+          i = events->erase(i);
+        } else {
+          ordered.emplace(i->first, &i->second);
+          ++i;
+        }
       }
-      if (entry.failed) {
-        ++st.dropped_failed;
-        i = pp.in_flight.erase(i);
-        continue;
-      }
+    for (auto& [offset, ev] : ordered) {
       ++st.redelivered;
-      self->send(entry.handle, atom::deliver_v, i->second.e, i->second.epoch,
-                 i->first, partition);
-      ++i;
+      self->send(entry.handle, atom::deliver_v, ev->e, ev->epoch, offset,
+                 partition);
     }
+  }
 }
 
-// Decodes a record and hands it to its room. A record of our own consumer
-// is tracked until the room applied it (for the commit) and forwarded to
-// the cluster's other nodes; a record a peer forwarded is only applied.
+// Decodes a record and hands it to its room, and keeps it until the room
+// applied it (for a restarted room). A record of our own consumer is also
+// forwarded to the cluster's other nodes, and committed once applied; a
+// record a peer forwarded is never committed here.
 void route(self_ptr self, const std::string& epoch, int32_t partition,
            int64_t offset, const std::string& value, bool forwarded) {
   auto& st = self->state;
@@ -130,9 +142,9 @@ void route(self_ptr self, const std::string& epoch, int32_t partition,
     return;
   ++st.delivered;
   self->send(entry->handle, atom::deliver_v, e, epoch, offset, partition);
-  if (!forwarded)
-    st.partitions[partition].in_flight.emplace(
-      offset, in_flight_event{epoch, std::move(e)});
+  auto& in_flight = forwarded ? st.forwarded[partition]
+                              : st.partitions[partition].in_flight;
+  in_flight.emplace(offset, in_flight_event{epoch, std::move(e)});
 }
 
 } // namespace
@@ -193,6 +205,9 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
       auto i = self->state.partitions.find(partition);
       if (i != self->state.partitions.end())
         i->second.in_flight.erase(offset);
+      auto f = self->state.forwarded.find(partition);
+      if (f != self->state.forwarded.end())
+        f->second.erase(offset);
     },
     [self](atom::tick) {
       flush_commits(self);

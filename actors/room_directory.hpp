@@ -74,6 +74,9 @@ struct room_directory_state {
   caf::actor node;
   std::map<std::string, room_entry> rooms;
   std::map<int32_t, partition_progress> partitions;
+  // Forwarded records handed to rooms and not yet applied, per partition:
+  // only for redelivery to a restarted room (another node commits them).
+  std::map<int32_t, std::map<int64_t, in_flight_event>> forwarded;
   std::set<std::string> logged_malformed;     // reasons already logged
   actor_counters counters;
   uint64_t delivered = 0;

@@ -383,11 +383,30 @@ TEST_CASE_FIXTURE(fixture, "a client that cannot keep up is closed with "
   run();
 }
 
-TEST_CASE_FIXTURE(fixture, "malformed records are skipped and counted") {
+namespace {
+
+// Stands in for the cluster actor: the offsets the directory forwards.
+struct forward_probe_state {
+  std::vector<int64_t> offsets;
+};
+
+caf::behavior forward_probe(caf::stateful_actor<forward_probe_state>* self) {
+  return {
+    [self](atom::forward, const std::string&, int32_t, int64_t offset,
+           const std::string&) { self->state.offsets.push_back(offset); },
+  };
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "malformed records are skipped and counted, and "
+                           "only good ones are forwarded to the cluster") {
   auto node_probe = sys.spawn(probe);
+  auto cluster_probe = sys.spawn(forward_probe);
   auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
   auto dir = sys.spawn(room_directory, std::vector<room_decl>{},
                        directory_options{}, bus, node_probe);
+  caf::anon_send(dir, atom::forward_v, cluster_probe);
   run();
   caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
                  int64_t{0}, std::string{"{not json"});
@@ -398,7 +417,16 @@ TEST_CASE_FIXTURE(fixture, "malformed records are skipped and counted") {
   CHECK(st.malformed == 1);
   CHECK(st.delivered == 1);
   CHECK(st.rooms.count("custom.room") == 1); // created on demand
-  for (auto& a : {dir, bus, node_probe})
+  CHECK(state_of<forward_probe_state>(cluster_probe).offsets
+        == std::vector<int64_t>{1});
+  CHECK(st.forwarded_out == 1);
+  // A record that came from a peer is not forwarded again.
+  caf::anon_send(dir, atom::forwarded_v, std::string{"E"}, int32_t{1},
+                 int64_t{0}, encode_event(make_event("p", "custom.room", "2")));
+  run();
+  CHECK(st.forwarded_in == 1);
+  CHECK(st.forwarded_out == 1);
+  for (auto& a : {dir, bus, node_probe, cluster_probe})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   run();
 }
@@ -678,6 +706,51 @@ TEST_CASE_FIXTURE(fixture, "the directory commits an offset only once its "
   advance(std::chrono::milliseconds{250}); // the commit tick
   REQUIRE_FALSE(commits.empty());
   CHECK(commits.back() == std::make_pair(int32_t{0}, int64_t{2}));
+  for (auto& a : {dir, bus})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_CASE_FIXTURE(fixture, "records another cluster node forwarded reach "
+                           "their room, are never committed here, and are "
+                           "handed again to a restarted room") {
+  auto bus = sys.spawn(commit_bus);
+  auto dir = sys.spawn(room_directory,
+                       std::vector<room_decl>{{"t", room_class::stream}},
+                       directory_options{}, bus, caf::actor{});
+  run();
+  auto& dst = state_of<room_directory_state>(dir);
+  auto first = dst.rooms.at("t").handle;
+  auto record = [](const char* id) {
+    return encode_event(make_event(id, "t", "1"));
+  };
+  caf::anon_send(dir, atom::forwarded_v, std::string{"E"}, int32_t{3},
+                 int64_t{40}, record("a"));
+  caf::anon_send(dir, atom::forwarded_v, std::string{"E"}, int32_t{3},
+                 int64_t{41}, record("b"));
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  sched.prioritize(first);
+  sched.run_once();
+  sched.prioritize(dir);
+  sched.run_once();
+  sched.prioritize(dir);
+  sched.run_once();
+  CHECK(dst.forwarded_in == 2);
+  CHECK(dst.forwarded.at(3).size() == 2);
+  CHECK(dst.partitions.count(3) == 0); // not ours: nothing to commit
+  run();
+  auto second = dst.rooms.at("t").handle;
+  CHECK(second != first);
+  CHECK(dst.redelivered == 2);
+  CHECK(dst.forwarded.at(3).empty());
+  auto r = caf::actor_cast<caf::abstract_actor*>(second);
+  auto& core = *dynamic_cast<caf::stateful_actor<room_state>&>(*r).state.core;
+  CHECK(core.applied() == 2);
+  CHECK(core.last_pos() == 41);
+  advance(std::chrono::milliseconds{250}); // commit ticks
+  advance(std::chrono::milliseconds{250});
+  CHECK(state_of<commit_bus_state>(bus).commits.empty());
+  CHECK(dst.forwarded_out == 0); // no cluster attached: nothing forwarded
   for (auto& a : {dir, bus})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   run();
