@@ -115,7 +115,8 @@ void join(self_ptr self, const std::string& room, const std::string& id,
     ->request(st.directory, std::chrono::seconds{5}, atom::subscribe_v, room,
               caf::actor{self}, epoch, pos, resume)
     .then(
-      [self, room, id, seq](bool resumed, std::string& reason, int64_t missed,
+      [self, room, id, seq, resume, pos](bool resumed, std::string& reason,
+                                         int64_t missed,
                             std::string& epoch, int64_t last_pos,
                             std::vector<frame_ptr>& frames) {
         auto& st = self->state;
@@ -134,6 +135,7 @@ void join(self_ptr self, const std::string& room, const std::string& id,
         }
         sub.epoch = epoch;
         sub.last_pos = last_pos;
+        sub.skip_until = resume && resumed && pos > last_pos ? pos : -1;
         sub.burst_seq = 0; // the room's count starts anew for this join
         if (sub.link)
           sub.link->last_pos.store(last_pos, std::memory_order_relaxed);
@@ -245,6 +247,7 @@ bool has_conflated(const session_state& st, const std::string& room) {
 void ask_direct(self_ptr self, const std::string& room, subscription& sub) {
   auto& st = self->state;
   if (!sub.room || st.closing || has_conflated(st, room)
+      || sub.skip_until >= 0 // the room's line would not skip for us
       || st.socket->queued_bytes() > st.opts.queue_budget / 4)
     return;
   if (!sub.link) {
@@ -258,7 +261,7 @@ void ask_direct(self_ptr self, const std::string& room, subscription& sub) {
 // The last position the client got from a room: what this session queued,
 // or what the room queued through the link since.
 int64_t last_pos_of(const subscription& sub) {
-  auto pos = sub.last_pos;
+  auto pos = std::max(sub.last_pos, sub.skip_until);
   if (sub.link)
     pos = std::max(pos, sub.link->last_pos.load(std::memory_order_relaxed));
   return pos;
@@ -461,8 +464,20 @@ caf::behavior session(self_ptr self, std::string id,
       auto sender = self->current_sender();
       for (auto& [room, sub] : st.subs)
         if (sub.room && sub.room.address() == sender) {
-          sub.last_pos = burst.frames.back().pos;
           sub.burst_seq = burst.seq;
+          if (sub.skip_until >= 0) { // resumed ahead of the room
+            auto skip = sub.skip_until;
+            if (burst.frames.back().pos > skip) {
+              sub.skip_until = -1;
+              sub.last_pos = burst.frames.back().pos;
+              for (auto& f : burst.frames)
+                if (f.pos > skip)
+                  on_room_frame(self, room, f);
+              ask_direct(self, room, sub);
+            }
+            return;
+          }
+          sub.last_pos = burst.frames.back().pos;
           // Keeping up: the room's one shared message for the burst. (A
           // burst that would fill half the queue goes frame by frame, so
           // its updates can be conflated.)

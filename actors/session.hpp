@@ -59,6 +59,10 @@ struct subscription {
   // the room this session handled itself.
   fanout_link_ptr link;
   uint64_t burst_seq = 0;
+  // Resumed from a position the room had not reached yet (a node that is
+  // still re-reading Kafka, or lags its cluster peer): the client has
+  // everything up to here, so events up to it are dropped, not sent twice.
+  int64_t skip_until = -1;
 };
 
 struct session_state {

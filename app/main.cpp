@@ -86,6 +86,7 @@ bus::kafka_bus_options kafka_bus_options(const flux_config& cfg) {
   k.kafka.client_id = cfg.bus_client_id;
   k.kafka.properties = cfg.kafka_properties;
   k.kafka.buffer_events = cfg.bus_buffer_events;
+  k.kafka.hydrate_records = cfg.bus_hydrate_records;
   return k;
 }
 

@@ -33,6 +33,13 @@ struct kafka_options {
   // Consumer: records delivered to the subscriber but not yet committed by
   // it, at most; past it the consumer pauses its partitions.
   size_t max_unacked = 20000;
+  // Consumer: on each assignment, start this many records before the
+  // group's committed offset of the partition (bounded by what the broker
+  // keeps), so that the rooms of a node that (re)started, or took over a
+  // partition, get their latest snapshots and recent history back instead
+  // of staying blank until the next event. Rooms drop what they already
+  // applied; commits never move back. 0: start at the committed offset.
+  int64_t hydrate_records = 1000;
   // How long the consumer thread blocks in one poll.
   std::chrono::milliseconds poll_timeout{50};
   // Producer: how often librdkafka is polled for delivery reports.

@@ -59,8 +59,41 @@ void pause_all(kafka_consumer_state& st, bool pause) {
   rd_kafka_topic_partition_list_destroy(parts);
 }
 
+// Starts each newly assigned partition `hydrate_records` before the group's
+// committed offset (see kafka_options). Offsets below the broker's low
+// watermark reset to the earliest kept (auto.offset.reset=earliest).
+void rewind_for_hydration(kafka_consumer_state& st, rd_kafka_t* rk,
+                          rd_kafka_topic_partition_list_t* parts) {
+  if (st.opts.hydrate_records <= 0 || parts->cnt == 0)
+    return;
+  auto* committed = rd_kafka_topic_partition_list_copy(parts);
+  auto err = rd_kafka_committed(rk, committed, 5000);
+  if (err) {
+    log::warn("kafka", "cannot read committed offsets; not hydrating",
+              {{"error", rd_kafka_err2str(err)}});
+    rd_kafka_topic_partition_list_destroy(committed);
+    return;
+  }
+  for (int i = 0; i < committed->cnt; ++i) {
+    auto& c = committed->elems[i];
+    if (c.err || c.offset < 0)
+      continue; // nothing committed yet: auto.offset.reset decides
+    auto start = std::max<int64_t>(0, c.offset - st.opts.hydrate_records);
+    for (int j = 0; j < parts->cnt; ++j)
+      if (parts->elems[j].partition == c.partition)
+        parts->elems[j].offset = start;
+    auto& part = st.partitions[c.partition];
+    // Commits for the re-read records must not move the group back.
+    part.stored_offset = std::max(part.stored_offset, c.offset);
+    part.hydrate_from = start;
+    part.hydrate_until = c.offset;
+  }
+  rd_kafka_topic_partition_list_destroy(committed);
+}
+
 void assign(kafka_consumer_state& st, rd_kafka_t* rk,
             rd_kafka_topic_partition_list_t* parts) {
+  rewind_for_hydration(st, rk, parts);
   if (cooperative(rk)) {
     if (auto* e = rd_kafka_incremental_assign(rk, parts)) {
       log::error("kafka", "incremental assign failed",
@@ -481,6 +514,10 @@ caf::behavior kafka_consumer(self_ptr self, kafka_options opts,
         w.kv("position", part.next_offset);
         w.kv("stored_offset", part.stored_offset);
         w.kv("delivered", part.delivered);
+        if (part.hydrate_until >= 0) { // re-read on assignment (hydration)
+          w.kv("hydrate_from", part.hydrate_from);
+          w.kv("hydrate_until", part.hydrate_until);
+        }
         auto s = st.stats.partitions.find(p);
         if (s != st.stats.partitions.end()) {
           auto& ps = s->second;

@@ -45,6 +45,8 @@ struct consumer_partition {
   int64_t first_offset = -1; // first delivered since the assignment
   int64_t next_offset = -1;  // after the last delivered record
   int64_t stored_offset = -1; // the subscriber's last commit (next offset)
+  int64_t hydrate_from = -1;  // re-read from here on assignment …
+  int64_t hydrate_until = -1; // … up to the group's committed offset
   uint64_t delivered = 0;
 };
 

@@ -74,6 +74,10 @@ flux_config::flux_config() {
          "librdkafka properties, a list of \"key=value\" (e.g. security)")
     .add(bus_replication_factor, "replication-factor",
          "replication of the topic when Flux creates it (-1: broker default)")
+    .add(bus_hydrate_records, "hydrate-records",
+         "Kafka: on each partition assignment, re-read this many records "
+         "before the committed offset so a (re)started node's rooms get "
+         "their latest snapshots back (0: none)")
     .add(bus_buffer_events, "buffer-events",
          "events the Kafka producer buffers while the broker is away");
   caf::config_option_adder{custom_options_, "node"}
@@ -216,6 +220,8 @@ std::vector<std::string> flux_config::validate() const {
            || (bus_replication_factor >= 1 && bus_replication_factor <= 32767),
          "bus.replication-factor must be -1 or between 1 and 32767");
     need(bus_buffer_events >= 1, "bus.buffer-events must be at least 1");
+    need(bus_hydrate_records >= 0 && bus_hydrate_records <= 10000000,
+         "bus.hydrate-records must be between 0 and 10000000");
     for (auto& p : bus::check_kafka_properties(kafka_properties))
       errors.push_back(p);
   } else {

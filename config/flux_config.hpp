@@ -58,6 +58,7 @@ public:
   std::vector<std::string> kafka_properties; // "key=value" for librdkafka
   int32_t bus_replication_factor = -1;       // -1: the broker's default
   size_t bus_buffer_events = 10000;          // producer's local buffer
+  int64_t bus_hydrate_records = 1000; // re-read per partition on assignment
 
   // node
   std::string node_role = "all"; // all | pollers | gateway (kafka only)

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <caf/all.hpp>
+#include <rapidjson/document.h>
 
 #include "actors/node.hpp"
 #include "actors/room.hpp"
@@ -484,6 +485,78 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node_probe, caf::exit_reason::user_shutdown);
   run();
+}
+
+namespace {
+
+// The positions of the event frames a recording socket wrote (batches
+// flattened), in order.
+std::vector<int64_t> event_positions(const recording_socket& sock) {
+  std::vector<int64_t> out;
+  auto take = [&](const rapidjson::Value& f) {
+    if (f.IsObject() && f.HasMember("type") && f["type"] == "event")
+      out.push_back(f["pos"].GetInt64());
+  };
+  for (auto& w : sock.writes) {
+    rapidjson::Document d;
+    d.Parse(w.c_str());
+    if (d.IsArray())
+      for (auto& f : d.GetArray())
+        take(f);
+    else
+      take(d);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a client that resumes from a position its room "
+                           "has not reached yet gets only the events after "
+                           "it, then the room's direct line") {
+  subscribed_session t{*this};
+  for (int i = 0; i < 3; ++i) // positions 0, 1, 2
+    t.publish_update(i, "BTC", 10);
+  run();
+  auto room_actor = state_of<session_state>(t.s).subs.at("t").room;
+  auto& rs = state_of<room_state>(room_actor);
+  auto epoch = rs.core->epoch();
+  REQUIRE(rs.core->last_pos() == 2);
+  // A second client was on another node that had got up to position 5.
+  auto sock = std::make_shared<recording_socket>();
+  auto s2 = sys.spawn(session, std::string{"s-2"}, sock, t.dir, t.node_probe,
+                      t.sopts);
+  sock->session = s2;
+  run();
+  caf::anon_send(s2, atom::client_text_v,
+                 R"({"op":"subscribe","room":"t","resume":{"epoch":")" + epoch
+                   + R"(","pos":5}})");
+  run();
+  auto& sub = state_of<session_state>(s2).subs.at("t");
+  CHECK(sub.skip_until == 5);
+  auto drain = [&] {
+    for (int i = 0; i < 100 && sock->queued_frames() > 0; ++i) {
+      sock->complete_write();
+      run();
+    }
+    sock->complete_write();
+    run();
+  };
+  for (int i = 3; i < 9; ++i) { // positions 3 … 8, one burst each
+    t.publish_update(i, "BTC", 10);
+    run();
+    drain();
+  }
+  CHECK(event_positions(*sock) == std::vector<int64_t>{6, 7, 8});
+  CHECK(sub.skip_until == -1);
+  // Past its resume position the client is served directly again.
+  bool direct = false;
+  for (auto& [who, entry] : rs.subscribers)
+    if (who == s2)
+      direct = entry.direct;
+  CHECK(direct);
+  caf::anon_send_exit(s2, caf::exit_reason::user_shutdown);
+  t.stop();
 }
 
 TEST_CASE_FIXTURE(fixture, "a room queues bursts straight into the socket of "

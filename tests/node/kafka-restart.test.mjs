@@ -1,6 +1,7 @@
 // A gateway restart: a second gateway process in the same consumer group
 // continues from the committed offsets, with the same epoch, so a client
-// resumes across processes.
+// resumes across processes; it re-reads the records just before them
+// (bus.hydrate-records), so its rooms are not blank until the next event.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,18 +41,26 @@ test('a second gateway in the same group continues from the committed offsets', 
     await until(async () => (await readyz(first.url)).status === 200,
       { what: 'first gateway ready', timeoutMs: 60000 });
     producer.send(room, ev(1));
+    // A snapshot room whose source is slow: one snapshot, then nothing.
+    const snapRoom = 'snap.restart';
+    producer.send(snapRoom, record({ id: `snap-${run}`, room: snapRoom, kind: 'snapshot',
+      data: { headline: 'before the restart' } }));
     const c = await Client.connect(first.wsUrl);
     await subscribeWhenExists(c, room);
+    await subscribeWhenExists(c, snapRoom);
     for (let i = 2; i <= 50; i += 1) producer.send(room, ev(i));
     await c.waitFor((f) => f.type === 'event' && f.data.seq === 50, { timeoutMs: 20000 });
     const last = eventsOf(c, room).at(-1);
     const partition = Number(last.epoch.split('-')[1]);
+    const snapshot = await c.waitFor((f) => f.type === 'snapshot' && f.room === snapRoom);
+    const snapPartition = Number(snapshot.epoch.split('-')[1]);
     // Everything handed to the room is committed (stored on commit, then
     // auto-committed) before we stop it.
     await until(async () => {
       const o = await topicOffsets(broker.bootstrap, topic, group);
-      return o[partition].committed === last.pos + 1;
-    }, { what: 'offset after event 50 committed', timeoutMs: 30000 });
+      return o[partition].committed === last.pos + 1
+        && o[snapPartition].committed > snapshot.pos;
+    }, { what: 'offsets after event 50 and the snapshot committed', timeoutMs: 30000 });
     c.close();
     assert.equal(await first.stop(), 0);
 
@@ -72,12 +81,30 @@ test('a second gateway in the same group continues from the committed offsets', 
     await sleep(300);
     const got = eventsOf(c2, room).map((f) => f.data.seq);
     assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => 51 + i));
-    // It read from the committed offset, not from the beginning.
+    // It continued from the committed offset after re-reading the records
+    // before it (here all of them: fewer than bus.hydrate-records), and
+    // the re-read ones did not reach the client again.
     const [consumer] = await actorsOf(second.url, 'kafka_consumer');
     const p = consumer.partitions.find((x) => x.partition === partition);
-    assert.equal(p.delivered, 30, 'only the 30 uncommitted records were read');
+    assert.equal(p.hydrate_until, last.pos + 1, 'hydrated up to the committed offset');
+    assert.equal(p.hydrate_from, 0, 'from the start: fewer than 1000 records before it');
+    const offsets = await topicOffsets(broker.bootstrap, topic, group);
+    assert.equal(p.delivered, offsets[partition].high - p.hydrate_from,
+      'the hydration records plus the 30 new ones, each once');
     assert.equal(p.epoch, last.epoch);
-    t.diagnostic(`second gateway read ${p.delivered} records from offset ${last.pos + 1}`);
+    t.diagnostic(`second gateway re-read from offset ${p.hydrate_from} and continued at ${last.pos + 1}`);
+    // The slow source's room is not blank on the new process: a new client
+    // gets the snapshot from before the restart, at the same position.
+    const fresh = await Client.connect(second.wsUrl);
+    await subscribeWhenExists(fresh, snapRoom);
+    const again = await fresh.waitFor((f) => f.type === 'snapshot' && f.room === snapRoom);
+    assert.deepEqual(again.data, { headline: 'before the restart' });
+    assert.equal(again.pos, snapshot.pos);
+    assert.equal(again.epoch, snapshot.epoch);
+    // Commits never moved back while the records were re-read.
+    const after = await topicOffsets(broker.bootstrap, topic, group);
+    assert.ok(after[partition].committed >= last.pos + 1, JSON.stringify(after));
+    fresh.close();
     c2.close();
     await second.stop();
   } finally {
