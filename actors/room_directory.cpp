@@ -21,7 +21,7 @@ room_entry* spawn_room(self_ptr self, const std::string& name,
   auto& st = self->state;
   auto handle = self->spawn(room, name, cls, st.opts.room);
   self->monitor(handle);
-  auto [it, inserted] = st.rooms.emplace(name, room_entry{});
+  auto [it, inserted] = st.rooms.try_emplace(name);
   it->second.handle = handle;
   it->second.cls = cls;
   it->second.failed = false;
