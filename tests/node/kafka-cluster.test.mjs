@@ -3,31 +3,17 @@
 // consumes to the other, so both serve every room. When a node dies its
 // partitions move to the survivor, whose peer view shows it down, and the
 // dead node's clients resume there by position with no gap.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFlux } from './lib/flux.mjs';
 import {
-  startBroker, Producer, Client, record, until, actorsOf, readyz,
+  brokerForFile, Producer, Client, record, until, actorsOf, readyz,
   subscribeWhenExists, eventsOf, getJson, freePort,
 } from './lib/kafka.mjs';
 
 const run = `${process.pid}-${Date.now()}`;
-let broker;
-const procs = [];
-
-async function flux(args) {
-  const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=${broker.bootstrap}`,
-    '--log.format=json', ...args], { timeoutMs: 20000 });
-  procs.push(f);
-  return f;
-}
-
-before(async () => { broker = await startBroker('cluster'); });
-after(async () => {
-  for (const p of procs) await p.stop().catch(() => {});
-  if (broker) await broker.destroy();
-});
+const kafka = brokerForFile('cluster');
+const { flux } = kafka;
 
 // The cluster actor's status on a node's /stats.
 async function clusterOf(url) { return (await actorsOf(url, 'cluster'))[0]; }
@@ -71,7 +57,7 @@ test('clustered gateways: every node serves every room; a dead node\'s clients r
   t.diagnostic(`partitions: gw-a ${JSON.stringify(split[0])}, gw-b ${JSON.stringify(split[1])}`);
 
   const rooms = range(0, 15).map((i) => `cluster.r${i}`);
-  const producer = new Producer(broker.bootstrap, topic);
+  const producer = new Producer(kafka.broker.bootstrap, topic);
   let sent = 0;
   const produce = (seq) => {
     for (const room of rooms) {

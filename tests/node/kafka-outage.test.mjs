@@ -1,13 +1,12 @@
 // A broker outage while events flow: the nodes report degraded, keep serving
 // snapshots, recover by themselves, and clients see every event exactly
 // once, in order, with no gap.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFlux } from './lib/flux.mjs';
 import {
-  startBroker, Producer, Client, record, until, actorsOf, readyz,
+  brokerForFile, Producer, Client, record, until, actorsOf, readyz,
   subscribeWhenExists, eventsOf, getJson,
 } from './lib/kafka.mjs';
 
@@ -20,21 +19,8 @@ function portOpen(port) {
     sock.once('error', () => resolve(false));
   });
 }
-let broker;
-const procs = [];
-
-async function flux(args) {
-  const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=${broker.bootstrap}`,
-    '--log.format=json', ...args], { timeoutMs: 20000 });
-  procs.push(f);
-  return f;
-}
-
-before(async () => { broker = await startBroker('outage'); });
-after(async () => {
-  for (const p of procs) await p.stop().catch(() => {});
-  if (broker) await broker.destroy();
-});
+const kafka = brokerForFile('outage');
+const { flux } = kafka;
 
 function assertExactlyOnceInOrder(got, from, to, who) {
   const expected = [];
@@ -65,7 +51,7 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
   // queue is over half its budget (the backlog burst after the outage), and
   // this test is about the bus losing nothing, not about conflation.
   const room = 'seq.outage';
-  const producer = new Producer(broker.bootstrap, topic);
+  const producer = new Producer(kafka.broker.bootstrap, topic);
   let n = 0;
   const send = () => {
     n += 1;
@@ -91,7 +77,7 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
 
       // The broker goes away.
       const tStop = Date.now();
-      await broker.stop();
+      await kafka.broker.stop();
       const down = await until(async () => {
         const r = await readyz(gateway.url);
         return r.status === 503 && /kafka: broker down/.test(r.body.problems.kafka ?? '') ? r : null;
@@ -133,12 +119,12 @@ test('broker outage: degraded, snapshots served, self-recovery, exactly once in 
       let tGatewayReady = 0;
       const watch = (async () => { // when the port opens, when we are ready
         while (!tGatewayReady && Date.now() - tStart < 150000) {
-          if (!tPortOpen && await portOpen(broker.port)) tPortOpen = Date.now();
+          if (!tPortOpen && await portOpen(kafka.broker.port)) tPortOpen = Date.now();
           if (tPortOpen && (await readyz(gateway.url)).status === 200) tGatewayReady = Date.now();
           await sleep(100);
         }
       })();
-      await broker.start();
+      await kafka.broker.start();
       const tStarted = Date.now();
       await until(async () => (await readyz(gateway.url)).status === 200,
         { what: 'gateway ready again', timeoutMs: 60000, intervalMs: 100 });

@@ -2,31 +2,17 @@
 // continues from the committed offsets, with the same epoch, so a client
 // resumes across processes; it re-reads the records just before them
 // (bus.hydrate-records), so its rooms are not blank until the next event.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFlux } from './lib/flux.mjs';
 import {
-  startBroker, Producer, Client, record, until, actorsOf, readyz,
+  brokerForFile, Producer, Client, record, until, actorsOf, readyz,
   subscribeWhenExists, eventsOf, topicOffsets,
 } from './lib/kafka.mjs';
 
 const run = `${process.pid}-${Date.now()}`;
-let broker;
-const procs = [];
-
-async function flux(args) {
-  const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=${broker.bootstrap}`,
-    '--log.format=json', ...args], { timeoutMs: 20000 });
-  procs.push(f);
-  return f;
-}
-
-before(async () => { broker = await startBroker('restart'); });
-after(async () => {
-  for (const p of procs) await p.stop().catch(() => {});
-  if (broker) await broker.destroy();
-});
+const kafka = brokerForFile('restart');
+const { flux } = kafka;
 
 test('a second gateway in the same group continues from the committed offsets', async (t) => {
   const topic = `flux.restart.${run}`;
@@ -34,7 +20,7 @@ test('a second gateway in the same group continues from the committed offsets', 
   const args = [`--bus.topic=${topic}`, `--bus.group=${group}`, '--bus.partitions=2',
     '--node.role=gateway'];
   const room = 'seq.restart';
-  const producer = new Producer(broker.bootstrap, topic);
+  const producer = new Producer(kafka.broker.bootstrap, topic);
   const ev = (n) => record({ id: `restart-${run}-${n}`, room, key: 'seq', data: { seq: n } });
   try {
     const first = await flux(args);
@@ -57,7 +43,7 @@ test('a second gateway in the same group continues from the committed offsets', 
     // Everything handed to the room is committed (stored on commit, then
     // auto-committed) before we stop it.
     await until(async () => {
-      const o = await topicOffsets(broker.bootstrap, topic, group);
+      const o = await topicOffsets(kafka.broker.bootstrap, topic, group);
       return o[partition].committed === last.pos + 1
         && o[snapPartition].committed > snapshot.pos;
     }, { what: 'offsets after event 50 and the snapshot committed', timeoutMs: 30000 });
@@ -88,7 +74,7 @@ test('a second gateway in the same group continues from the committed offsets', 
     const p = consumer.partitions.find((x) => x.partition === partition);
     assert.equal(p.hydrate_until, last.pos + 1, 'hydrated up to the committed offset');
     assert.equal(p.hydrate_from, 0, 'from the start: fewer than 1000 records before it');
-    const offsets = await topicOffsets(broker.bootstrap, topic, group);
+    const offsets = await topicOffsets(kafka.broker.bootstrap, topic, group);
     assert.equal(p.delivered, offsets[partition].high - p.hydrate_from,
       'the hydration records plus the 30 new ones, each once');
     assert.equal(p.epoch, last.epoch);
@@ -102,7 +88,7 @@ test('a second gateway in the same group continues from the committed offsets', 
     assert.equal(again.pos, snapshot.pos);
     assert.equal(again.epoch, snapshot.epoch);
     // Commits never moved back while the records were re-read.
-    const after = await topicOffsets(broker.bootstrap, topic, group);
+    const after = await topicOffsets(kafka.broker.bootstrap, topic, group);
     assert.ok(after[partition].committed >= last.pos + 1, JSON.stringify(after));
     fresh.close();
     c2.close();

@@ -1,32 +1,19 @@
 // Flux on a real Kafka broker: pollers and gateway as two processes, outside
 // producers, malformed and duplicate records, topic creation errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, FLUX_BIN } from './lib/flux.mjs';
 import {
-  startBroker, Producer, Client, record, fetchRecords, topicOffsets, until,
+  brokerForFile, Producer, Client, record, fetchRecords, topicOffsets, until,
   actorsOf, readyz, subscribeWhenExists, eventsOf, freePort,
 } from './lib/kafka.mjs';
 
 const run = `${process.pid}-${Date.now()}`;
-let broker;
-const procs = [];
-
-async function flux(args) {
-  const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=${broker.bootstrap}`,
-    '--log.format=json', ...args], { timeoutMs: 20000 });
-  procs.push(f);
-  return f;
-}
-
-before(async () => { broker = await startBroker('main'); });
-after(async () => {
-  for (const p of procs) await p.stop().catch(() => {});
-  if (broker) await broker.destroy();
-});
+const kafka = brokerForFile('main');
+const { flux } = kafka;
 
 // The broker processes (kafka.Kafka) whose command line names this
 // broker's run dir.
@@ -44,13 +31,13 @@ function brokerPids(dir) {
 
 test('kafka-local start on a running broker does not start a second one', async () => {
   const pidOf = (r) => Number(/running \(pid (\d+)\)/.exec(r.stdout)?.[1]);
-  const pid = pidOf(await broker.status());
+  const pid = pidOf(await kafka.broker.status());
   assert.ok(pid > 0, 'status names the pid');
-  assert.deepEqual(brokerPids(broker.dir), [pid], 'one broker process');
-  const again = await broker.start();
+  assert.deepEqual(brokerPids(kafka.broker.dir), [pid], 'one broker process');
+  const again = await kafka.broker.start();
   assert.match(again.stdout, new RegExp(`already running \\(pid ${pid}\\)`));
-  assert.equal(pidOf(await broker.status()), pid, 'the same broker');
-  assert.deepEqual(brokerPids(broker.dir), [pid], 'still one broker process');
+  assert.equal(pidOf(await kafka.broker.status()), pid, 'the same broker');
+  assert.deepEqual(brokerPids(kafka.broker.dir), [pid], 'still one broker process');
 });
 
 test('pollers -> Kafka -> gateway -> WebSocket, in order, positions are offsets', async () => {
@@ -86,13 +73,13 @@ test('pollers -> Kafka -> gateway -> WebSocket, in order, positions are offsets'
   // A position is the record's offset in the room's partition.
   const partition = Number(epoch.split('-')[1]);
   for (const e of [events[0], events[events.length - 1]]) {
-    const [rec] = await fetchRecords(broker.bootstrap, topic, partition, e.pos, 1);
+    const [rec] = await fetchRecords(kafka.broker.bootstrap, topic, partition, e.pos, 1);
     assert.equal(rec.offset, e.pos);
     assert.equal(rec.key, 'crypto.ticker', 'keyed by room');
     assert.equal(JSON.parse(rec.value).id, e.id);
   }
   // The topic was created with the configured partitions.
-  const offsets = await topicOffsets(broker.bootstrap, topic);
+  const offsets = await topicOffsets(kafka.broker.bootstrap, topic);
   assert.equal(offsets.length, 3);
 
   // /stats: the producer counts deliveries; the consumer shows its
@@ -127,7 +114,7 @@ test('outside producer: records reach clients; malformed ones are skipped and co
   await until(async () => (await readyz(gateway.url)).status === 200,
     { what: 'gateway ready', timeoutMs: 60000 });
   const room = 'ext.orders';
-  const producer = new Producer(broker.bootstrap, topic);
+  const producer = new Producer(kafka.broker.bootstrap, topic);
   try {
     const ev = (n) => record({ id: `ext-${run}-${n}`, room, data: { n } });
     producer.send(room, ev(1));
@@ -170,7 +157,7 @@ test('outside producer: records reach clients; malformed ones are skipped and co
     // committed.
     const partition = reports[7].partition;
     await until(async () => {
-      const o = await topicOffsets(broker.bootstrap, topic, `gw-ext-${run}`);
+      const o = await topicOffsets(kafka.broker.bootstrap, topic, `gw-ext-${run}`);
       return o[partition].committed === o[partition].high;
     }, { what: 'all records committed', timeoutMs: 30000 });
     // Caught up: /stats shows no lag on any assigned partition.
@@ -212,7 +199,7 @@ test('no broker: the producer buffer is bounded, drops the oldest snapshots firs
     '--node.role=pollers', '--bus.buffer-events=50', '--domains.crypto-ticker-interval-ms=20',
     '--domains.stocks-interval-ms=20', '--domains.crypto-markets-interval-ms=20',
     '--domains.weather-interval-ms=20'], { timeoutMs: 20000 });
-  procs.push(f);
+  kafka.procs.push(f);
   const r = await until(async () => {
     const x = await readyz(f.url);
     return x.status === 503 && /kafka: broker down/.test(x.body.problems.kafka ?? '') ? x : null;

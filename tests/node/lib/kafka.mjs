@@ -9,7 +9,8 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FLUX_BIN, Client, getJson } from './flux.mjs';
+import { before, after } from 'node:test';
+import { FLUX_BIN, Client, getJson, startFlux } from './flux.mjs';
 
 export const SOURCE_DIR = process.env.FLUX_SOURCE_DIR
   ?? path.resolve(import.meta.dirname, '../../..');
@@ -110,6 +111,30 @@ async function makeBroker(name, attempt) {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// A test file's own broker: started before its tests, destroyed after them,
+// once every flux started with `kafka.flux(args)` (on that broker, JSON
+// logs) or added to `kafka.procs` is stopped. `kafka.broker` is the
+// startBroker() handle.
+export function brokerForFile(name) {
+  const procs = [];
+  const kafka = {
+    broker: null,
+    procs,
+    async flux(args) {
+      const f = await startFlux(['--bus.kind=kafka', `--bus.brokers=${kafka.broker.bootstrap}`,
+        '--log.format=json', ...args], { timeoutMs: 20000 });
+      procs.push(f);
+      return f;
+    },
+  };
+  before(async () => { kafka.broker = await startBroker(name); });
+  after(async () => {
+    for (const p of procs) await p.stop().catch(() => {});
+    if (kafka.broker) await kafka.broker.destroy();
+  });
+  return kafka;
 }
 
 // A record in the documented event format (docs/events.md).
