@@ -47,6 +47,34 @@ std::string process_json(const context& ctx) {
   return w.take();
 }
 
+// Asks `whom` from a short-lived actor for a std::string and answers with
+// body(reply), or with 503 and error_body(error) when the actor fails or
+// takes longer than 5 s.
+template <class Body, class ErrorBody, class... Ts>
+void answer_from(const std::shared_ptr<context>& ctx, response proto,
+                 responder respond, caf::actor whom, Body body,
+                 ErrorBody error_body, Ts... msg) {
+  ctx->sys.spawn([=](caf::event_based_actor* self) {
+    self->request(whom, std::chrono::seconds{5}, msg...)
+      .then(
+        [proto, respond, body](const std::string& reply) mutable {
+          proto.body() = body(reply);
+          proto.prepare_payload();
+          respond(std::move(proto));
+        },
+        [proto, respond, error_body](caf::error& err) mutable {
+          proto.result(http::status::service_unavailable);
+          proto.body() = error_body(err);
+          proto.prepare_payload();
+          respond(std::move(proto));
+        });
+  });
+}
+
+std::string json_error(const caf::error& err) {
+  return "{\"error\":\"" + to_string(err) + "\"}";
+}
+
 // /stats?scope=cluster: every node's /stats document, from the cluster
 // actor (docs/cluster.md).
 void cluster_stats(const std::shared_ptr<context>& ctx, const request& req,
@@ -60,52 +88,30 @@ void cluster_stats(const std::shared_ptr<context>& ctx, const request& req,
     respond(std::move(proto));
     return;
   }
-  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
-    self->request(ctx->cluster, std::chrono::seconds{5}, atom::get_v,
-                  atom::status_v, true)
-      .then(
-        [proto, respond](const std::string& doc) mutable {
-          proto.body() = doc;
-          proto.prepare_payload();
-          respond(std::move(proto));
-        },
-        [proto, respond](caf::error& err) mutable {
-          proto.result(http::status::service_unavailable);
-          proto.body() = "{\"error\":\"" + to_string(err) + "\"}";
-          proto.prepare_payload();
-          respond(std::move(proto));
-        });
-  });
+  answer_from(
+    ctx, std::move(proto), std::move(respond), ctx->cluster,
+    [](const std::string& doc) { return doc; }, json_error, atom::get_v,
+    atom::status_v, true);
 }
 
-// Asks an actor from a short-lived actor and answers when the reply comes.
 void stats(const std::shared_ptr<context>& ctx, const request& req,
            responder respond) {
   if (req.target().find("scope=cluster") != std::string_view::npos) {
     cluster_stats(ctx, req, std::move(respond));
     return;
   }
-  auto proto = make_response(req, http::status::ok, "", "application/json");
-  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
-    self->request(ctx->node, std::chrono::seconds{5}, atom::status_v)
-      .then(
-        [ctx, proto, respond](const std::string& status) mutable {
-          json::writer w;
-          w.start_object();
-          w.kv_raw("process", process_json(*ctx));
-          w.kv_raw("node", status);
-          w.end_object();
-          proto.body() = w.take();
-          proto.prepare_payload();
-          respond(std::move(proto));
-        },
-        [proto, respond](caf::error& err) mutable {
-          proto.result(http::status::service_unavailable);
-          proto.body() = "{\"error\":\"" + to_string(err) + "\"}";
-          proto.prepare_payload();
-          respond(std::move(proto));
-        });
-  });
+  answer_from(
+    ctx, make_response(req, http::status::ok, "", "application/json"),
+    std::move(respond), ctx->node,
+    [ctx](const std::string& status) {
+      json::writer w;
+      w.start_object();
+      w.kv_raw("process", process_json(*ctx));
+      w.kv_raw("node", status);
+      w.end_object();
+      return w.take();
+    },
+    json_error, atom::status_v);
 }
 
 // Prometheus text: every numeric field of every actor's status as a gauge
@@ -203,23 +209,14 @@ std::string prometheus(const std::string& status, const context& ctx) {
 
 void metrics(const std::shared_ptr<context>& ctx, const request& req,
              responder respond) {
-  auto proto = make_response(req, http::status::ok, "",
-                             "text/plain; version=0.0.4");
-  ctx->sys.spawn([ctx, proto, respond](caf::event_based_actor* self) {
-    self->request(ctx->node, std::chrono::seconds{5}, atom::status_v)
-      .then(
-        [ctx, proto, respond](const std::string& status) mutable {
-          proto.body() = prometheus(status, *ctx);
-          proto.prepare_payload();
-          respond(std::move(proto));
-        },
-        [proto, respond](caf::error& err) mutable {
-          proto.result(http::status::service_unavailable);
-          proto.body() = "# node did not answer: " + to_string(err) + "\n";
-          proto.prepare_payload();
-          respond(std::move(proto));
-        });
-  });
+  answer_from(
+    ctx, make_response(req, http::status::ok, "", "text/plain; version=0.0.4"),
+    std::move(respond), ctx->node,
+    [ctx](const std::string& status) { return prometheus(status, *ctx); },
+    [](const caf::error& err) {
+      return "# node did not answer: " + to_string(err) + "\n";
+    },
+    atom::status_v);
 }
 
 void readyz(const std::shared_ptr<context>& ctx, const request& req,
