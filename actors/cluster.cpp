@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <random>
 
 #include <caf/io/middleman.hpp>
 
@@ -95,11 +94,6 @@ void connect(self_ptr self, size_t i) {
       });
 }
 
-double jitter() {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>{0.8, 1.2}(rng);
-}
-
 // Retries with exponential backoff (and jitter, so nodes that restart
 // together do not retry in step).
 void schedule_connect(self_ptr self, size_t i) {
@@ -110,7 +104,7 @@ void schedule_connect(self_ptr self, size_t i) {
                 ? st.opts.retry_min
                 : std::min(st.opts.retry_max, p.backoff * 2);
   auto wait = std::chrono::milliseconds{
-    static_cast<int64_t>(p.backoff.count() * jitter())};
+    static_cast<int64_t>(p.backoff.count() * (0.8 + 0.4 * random_unit()))};
   self->delayed_send(self, wait, caf::connect_atom_v, static_cast<uint64_t>(i),
                      ++p.generation);
 }

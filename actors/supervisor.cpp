@@ -1,6 +1,5 @@
 #include "actors/supervisor.hpp"
 
-#include <random>
 
 #include "core/logger.hpp"
 #include "core/process.hpp"
@@ -21,11 +20,6 @@ void start_child(caf::stateful_actor<supervisor_state>* self,
     self->send(self->state.node, atom::join_v, child.handle, child.spec.kind,
                child.spec.name,
                static_cast<int64_t>(child.policy.total_restarts()));
-}
-
-double jitter() {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
 }
 
 } // namespace
@@ -64,7 +58,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
       auto now = now_ms();
       child.policy.on_stable(now);
       std::chrono::milliseconds delay{0};
-      if (!child.policy.on_failure(now, delay, jitter())) {
+      if (!child.policy.on_failure(now, delay, random_unit())) {
         child.state = "failed";
         log::error("supervisor", "child exceeded its restart intensity; giving up",
                    {{"supervisor", self->state.id}, {"child", name},

@@ -53,4 +53,9 @@ std::string random_hex(size_t chars) {
   return out;
 }
 
+double random_unit() {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
+}
+
 } // namespace flux

@@ -22,4 +22,8 @@ int64_t process_start_ms();
 // A short random hex string, e.g. for log epochs and session ids.
 std::string random_hex(size_t chars);
 
+// A random value in [0, 1) from a per-thread generator: the jitter of
+// retries and restarts, so that parts failing together spread out.
+double random_unit();
+
 } // namespace flux

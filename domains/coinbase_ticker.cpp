@@ -4,7 +4,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -374,7 +373,6 @@ private:
       l->socket().shutdown(tcp::socket::shutdown_both, ignored);
       l->socket().close(ignored);
     }
-    static thread_local std::mt19937 rng{std::random_device{}()};
     uint32_t attempt;
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -385,7 +383,7 @@ private:
       ++reconnects_;
       auto delay = backoff_ms(opts_.reconnect_min.count(),
                               opts_.reconnect_max.count(), attempt,
-                              std::uniform_real_distribution<double>{0, 1}(rng));
+                              random_unit());
       last_error_ = "websocket to " + endpoint() + ": " + why;
       next_attempt_at_ = now_ms() + delay;
       if (was_up || attempt == 0 || attempt % 10 == 0)

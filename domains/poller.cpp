@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <random>
 
 #include "core/logger.hpp"
 #include "core/process.hpp"
@@ -13,11 +12,6 @@ namespace flux {
 namespace {
 
 using self_ptr = caf::stateful_actor<poller_state>*;
-
-double jitter_unit() {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
-}
 
 // Schedules the next tick in `delay`; earlier scheduled ticks are ignored.
 void schedule(self_ptr self, int64_t delay) {
@@ -69,7 +63,7 @@ void on_failure(self_ptr self, const std::string& why,
                  ? st.opts.interval.count()
                  : backoff_ms(st.opts.interval.count(),
                               st.opts.max_backoff.count(),
-                              st.consecutive_failures, jitter_unit());
+                              st.consecutive_failures, random_unit());
   if (retry_after_ms > 0) {
     ++st.retry_after;
     st.last_retry_after_ms = retry_after_ms;
