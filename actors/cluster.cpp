@@ -244,7 +244,7 @@ caf::behavior cluster(self_ptr self, cluster_options opts, caf::actor node) {
       ++st.counters.handled;
       ++st.forwarded_out;
       for (auto& p : st.peers)
-        if (p.handle && p.state == "up") {
+        if (p.handle) { // a peer has a handle exactly while it is up
           self->send(p.handle, atom::forwarded_v, epoch, partition, offset,
                      value);
           ++p.forwarded_out;
@@ -340,7 +340,7 @@ caf::behavior cluster(self_ptr self, cluster_options opts, caf::actor node) {
       auto timeout = std::chrono::seconds{3};
       if (cluster_wide)
         for (auto& p : st.peers) {
-          if (!p.handle || p.state != "up") {
+          if (!p.handle) {
             g->add(p.name, p.address, p.state, nullptr,
                    p.last_error.empty() ? "not connected" : p.last_error);
             continue;
