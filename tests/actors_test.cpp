@@ -733,38 +733,68 @@ caf::behavior commit_bus(caf::stateful_actor<commit_bus_state>* self) {
   };
 }
 
+// A directory with the stream room "t" over a commit_bus.
+struct directory_over_commit_bus {
+  caf::actor bus;
+  caf::actor dir;
+
+  template <class Fixture>
+  explicit directory_over_commit_bus(Fixture& f) {
+    bus = f.sys.spawn(commit_bus);
+    dir = f.sys.spawn(room_directory,
+                      std::vector<room_decl>{{"t", room_class::stream}},
+                      directory_options{}, bus, caf::actor{});
+    f.run();
+  }
+
+  // An encoded record for room "t".
+  static std::string record(const char* id) {
+    return encode_event(make_event(id, "t", "1"));
+  }
+
+  // Kills `room`, then lets the directory handle its next `routed`
+  // messages before it sees the room go: what they hand the room is never
+  // applied.
+  template <class Fixture>
+  void kill_unnoticed(Fixture& f, const caf::actor& room, int routed) {
+    caf::anon_send_exit(room, caf::exit_reason::kill);
+    f.sched.prioritize(room);
+    f.sched.run_once();
+    for (int i = 0; i < routed; ++i) {
+      f.sched.prioritize(dir);
+      f.sched.run_once();
+    }
+  }
+
+  template <class Fixture>
+  void stop(Fixture& f) {
+    for (auto& a : {dir, bus})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    f.run();
+  }
+};
+
 } // namespace
 
 TEST_CASE_FIXTURE(fixture, "the directory commits an offset only once its "
                            "room applied the event, and hands a restarted "
                            "room what its predecessor never applied") {
-  auto bus = sys.spawn(commit_bus);
-  auto dir = sys.spawn(room_directory,
-                       std::vector<room_decl>{{"t", room_class::stream}},
-                       directory_options{}, bus, caf::actor{});
-  run();
+  directory_over_commit_bus t{*this};
+  auto& dir = t.dir;
   auto& dst = state_of<room_directory_state>(dir);
   auto first = dst.rooms.at("t").handle;
-  auto record = [](const char* id) {
-    return encode_event(make_event(id, "t", "1"));
-  };
+  auto record = directory_over_commit_bus::record;
   caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
                  int64_t{0}, record("a"));
   caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
                  int64_t{1}, record("b"));
   // The room dies before the directory has seen it go: both events are
   // handed to a dead room and never applied.
-  caf::anon_send_exit(first, caf::exit_reason::kill);
-  sched.prioritize(first);
-  sched.run_once();
-  sched.prioritize(dir);
-  sched.run_once();
-  sched.prioritize(dir);
-  sched.run_once();
+  t.kill_unnoticed(*this, first, 2);
   REQUIRE(dst.partitions.count(0) == 1);
   CHECK(dst.partitions.at(0).in_flight.size() == 2);
   advance(std::chrono::milliseconds{250}); // a commit tick meanwhile
-  auto& commits = state_of<commit_bus_state>(bus).commits;
+  auto& commits = state_of<commit_bus_state>(t.bus).commits;
   for (auto& c : commits)
     CHECK(c.second == 0); // nothing past the unapplied offset 0
   run();
@@ -772,42 +802,28 @@ TEST_CASE_FIXTURE(fixture, "the directory commits an offset only once its "
   CHECK(second != first);
   CHECK(dst.redelivered == 2);
   CHECK(dst.partitions.at(0).in_flight.empty());
-  auto r = caf::actor_cast<caf::abstract_actor*>(second);
-  auto& core = *dynamic_cast<caf::stateful_actor<room_state>&>(*r).state.core;
+  auto& core = *state_of<room_state>(second).core;
   CHECK(core.applied() == 2);
   CHECK(core.last_pos() == 1);
   advance(std::chrono::milliseconds{250}); // the commit tick
   REQUIRE_FALSE(commits.empty());
   CHECK(commits.back() == std::make_pair(int32_t{0}, int64_t{2}));
-  for (auto& a : {dir, bus})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  run();
+  t.stop(*this);
 }
 
 TEST_CASE_FIXTURE(fixture, "records another cluster node forwarded reach "
                            "their room, are never committed here, and are "
                            "handed again to a restarted room") {
-  auto bus = sys.spawn(commit_bus);
-  auto dir = sys.spawn(room_directory,
-                       std::vector<room_decl>{{"t", room_class::stream}},
-                       directory_options{}, bus, caf::actor{});
-  run();
+  directory_over_commit_bus t{*this};
+  auto& dir = t.dir;
   auto& dst = state_of<room_directory_state>(dir);
   auto first = dst.rooms.at("t").handle;
-  auto record = [](const char* id) {
-    return encode_event(make_event(id, "t", "1"));
-  };
+  auto record = directory_over_commit_bus::record;
   caf::anon_send(dir, atom::forwarded_v, std::string{"E"}, int32_t{3},
                  int64_t{40}, record("a"));
   caf::anon_send(dir, atom::forwarded_v, std::string{"E"}, int32_t{3},
                  int64_t{41}, record("b"));
-  caf::anon_send_exit(first, caf::exit_reason::kill);
-  sched.prioritize(first);
-  sched.run_once();
-  sched.prioritize(dir);
-  sched.run_once();
-  sched.prioritize(dir);
-  sched.run_once();
+  t.kill_unnoticed(*this, first, 2);
   CHECK(dst.forwarded_in == 2);
   CHECK(dst.forwarded.at(3).size() == 2);
   CHECK(dst.partitions.count(3) == 0); // not ours: nothing to commit
@@ -816,17 +832,14 @@ TEST_CASE_FIXTURE(fixture, "records another cluster node forwarded reach "
   CHECK(second != first);
   CHECK(dst.redelivered == 2);
   CHECK(dst.forwarded.at(3).empty());
-  auto r = caf::actor_cast<caf::abstract_actor*>(second);
-  auto& core = *dynamic_cast<caf::stateful_actor<room_state>&>(*r).state.core;
+  auto& core = *state_of<room_state>(second).core;
   CHECK(core.applied() == 2);
   CHECK(core.last_pos() == 41);
   advance(std::chrono::milliseconds{250}); // commit ticks
   advance(std::chrono::milliseconds{250});
-  CHECK(state_of<commit_bus_state>(bus).commits.empty());
+  CHECK(state_of<commit_bus_state>(t.bus).commits.empty());
   CHECK(dst.forwarded_out == 0); // no cluster attached: nothing forwarded
-  for (auto& a : {dir, bus})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  run();
+  t.stop(*this);
 }
 
 TEST_CASE_FIXTURE(fixture, "the node is ok, degraded while a serving "
