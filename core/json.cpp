@@ -1,6 +1,9 @@
 #include "core/json.hpp"
 
 #include <cmath>
+#include <cstring>
+
+#include <rapidjson/error/en.h>
 
 namespace flux::json {
 
@@ -10,6 +13,61 @@ void writer::value(double v) {
     w_.Double(v);
   else
     w_.Null();
+}
+
+namespace {
+
+// The deepest nesting of arrays and objects in `text`, counting only
+// brackets outside strings; stops counting once past `limit`.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest && (deepest = depth) > limit)
+        return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+} // namespace
+
+bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
+           int depth_limit) {
+  doc.SetNull();
+  if (auto nul = static_cast<const char*>(
+        std::memchr(text.data(), '\0', text.size()))) {
+    why = "a NUL byte at offset " + std::to_string(nul - text.data());
+    return false;
+  }
+  if (nesting_depth(text, depth_limit) > depth_limit) {
+    why = "nested deeper than " + std::to_string(depth_limit) + " levels";
+    return false;
+  }
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    why = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset())
+          + ": " + rapidjson::GetParseError_En(doc.GetParseError());
+    doc.SetNull();
+    return false;
+  }
+  return true;
 }
 
 std::string to_string(const rapidjson::Value& v) {

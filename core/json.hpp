@@ -58,6 +58,22 @@ private:
   rapidjson::Writer<rapidjson::StringBuffer> w_;
 };
 
+// The nesting any JSON that enters Flux may have (client requests, Socket.IO
+// payloads, ingest bodies, bus records, upstream answers): far beyond what
+// any of them needs, far below what could exhaust a stack.
+constexpr int max_depth = 64;
+
+// Parses untrusted JSON: iteratively (no recursion), refusing nesting deeper
+// than `depth_limit`, a raw NUL byte anywhere (RapidJSON would stop there and
+// accept what came before) and anything after the root value. On failure
+// `doc` holds no value and `why` says what is wrong and where.
+bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
+           int depth_limit = max_depth);
+inline bool parse(rapidjson::Document& doc, std::string_view text) {
+  std::string why;
+  return parse(doc, text, why);
+}
+
 // Serializes any RapidJSON value back to compact text.
 std::string to_string(const rapidjson::Value& v);
 

@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
+#include "core/secret.hpp"
 #include "core/type_ids.hpp"
 #include "gateway/routes.hpp"
 
@@ -44,16 +45,6 @@ ingest_outcome problem(http::status status, const std::string& message,
   w.end_object();
   out.body = w.take();
   return out;
-}
-
-// Constant-time comparison: the token is a secret.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 } // namespace
