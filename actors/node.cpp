@@ -94,6 +94,16 @@ std::string own_status(self_ptr self) {
   return w.take();
 }
 
+// Sessions close their client with 1001 and end; everything else ends.
+void end_member(self_ptr self, const caf::actor& member,
+                const std::string& kind) {
+  if (kind == "session")
+    self->send(member, atom::close_v, close_code::going_away,
+               std::string{"server shutting down"});
+  else
+    self->send_exit(member, caf::exit_reason::user_shutdown);
+}
+
 } // namespace
 
 const char* node_state_name(const node_state& st) {
@@ -116,11 +126,12 @@ caf::behavior node(self_ptr self) {
       self->monitor(member);
       self->state.members[member.address()]
         = node_member{member, kind, name, restarts};
-      // A session that joins once shutdown began (its upgrade was already
-      // under way) is told the same as the others.
-      if (self->state.shutting_down && kind == "session")
-        self->send(member, atom::close_v, close_code::going_away,
-                   std::string{"server shutting down"});
+      // A member that joins once shutdown began (an upgrade already under
+      // way, a room or child restarted just before its parent ended) is
+      // told the same as the others: otherwise it would outlive the node
+      // and the process would wait for it forever.
+      if (self->state.shutting_down)
+        end_member(self, member, kind);
       if (restarts > 0) {
         self->state.unhealthy.erase(name);
         self->state.serving.erase(name);
@@ -175,16 +186,12 @@ caf::behavior node(self_ptr self) {
       st.shutting_down = true;
       log::info("node", "shutting down",
                 {{"members", std::to_string(st.members.size())}});
-      for (auto& [addr, m] : st.members) {
-        if (m.kind == "session")
-          self->send(m.handle, atom::close_v, close_code::going_away,
-                     std::string{"server shutting down"});
-        else
-          self->send_exit(m.handle, caf::exit_reason::user_shutdown);
-      }
+      for (auto& [addr, m] : st.members)
+        end_member(self, m.handle, m.kind);
       return true;
     },
   };
 }
 
 } // namespace flux
+

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "config/flux_config.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
+#include "core/shutdown_watchdog.hpp"
 #include "core/type_ids.hpp"
 #include "domains/bench_source.hpp"
 #include "domains/live_sources.hpp"
@@ -128,6 +130,8 @@ int run(flux_config& cfg) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // Declared before the actor system so that it also bounds its teardown.
+  std::optional<shutdown_watchdog> watchdog;
   caf::actor_system sys{cfg};
   auto node_actor = sys.spawn(node);
 
@@ -321,22 +325,33 @@ int run(flux_config& cfg) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::info("node", "stop signal received", {{"signal", strsignal(sig)}});
+  watchdog.emplace(std::chrono::milliseconds{cfg.shutdown_timeout_ms});
 
   // Stop accepting first, so no client arrives after the node has told the
   // others it is going away; then close every client with 1001, let the
   // closes flush, and stop.
+  watchdog->step("stop accepting", &sys);
   server.stop_accepting();
+  watchdog->step("tell members", &sys);
   {
     caf::scoped_actor self{sys};
     self->request(node_actor, std::chrono::seconds{2}, atom::shutdown_v)
-      .receive([](bool) {}, [](caf::error&) {});
+      .receive([](bool) {},
+               [](caf::error& err) {
+                 log::warn("node", "the node did not confirm the shutdown",
+                           {{"error", to_string(err)}});
+               });
   }
+  watchdog->step("flush client closes", &sys);
   server.stop(std::chrono::milliseconds{2000});
+  watchdog->step("end actors", &sys);
   caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
+  watchdog->step("stop connectors", &sys);
   if (http) // the connectors' I/O threads, before the actor system goes
     http->stop();
   log::info("node", "stopped");
+  watchdog->step("actor system teardown", nullptr);
   return 0;
 }
 

@@ -83,7 +83,10 @@ flux_config::flux_config() {
   caf::config_option_adder{custom_options_, "node"}
     .add(node_role, "role",
          "all, pollers (produce only) or gateway (consume only); "
-         "pollers and gateway need bus.kind=kafka");
+         "pollers and gateway need bus.kind=kafka")
+    .add(shutdown_timeout_ms, "shutdown-timeout-ms",
+         "a stop that takes longer is cut short: the stuck step is logged "
+         "and the process exits with code 3");
   caf::config_option_adder{custom_options_, "cluster"}
     .add(cluster_listen, "listen",
          "host:port to accept peer gateways on (port 0 picks one); empty: "
@@ -212,6 +215,8 @@ std::vector<std::string> flux_config::validate() const {
        "bus.kind must be embedded or kafka");
   need(node_role == "all" || node_role == "pollers" || node_role == "gateway",
        "node.role must be all, pollers or gateway");
+  need(shutdown_timeout_ms >= 1000 && shutdown_timeout_ms <= 600000,
+       "node.shutdown-timeout-ms must be between 1000 and 600000");
   if (bus_kind == "kafka") {
     need(!bus_brokers.empty(), "bus.brokers must not be empty with bus.kind=kafka");
     need(!bus_group.empty(), "bus.group must not be empty");

@@ -62,6 +62,7 @@ public:
 
   // node
   std::string node_role = "all"; // all | pollers | gateway (kafka only)
+  int64_t shutdown_timeout_ms = 10000; // then exit 3, naming the stuck step
 
   // cluster (docs/cluster.md)
   std::string cluster_listen;             // host:port; empty: not clustered

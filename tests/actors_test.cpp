@@ -898,3 +898,39 @@ TEST_CASE_FIXTURE(fixture, "the node is ok, degraded while a serving "
   caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
   run();
 }
+
+TEST_CASE_FIXTURE(fixture, "members that join once shutdown began are ended "
+                           "too, so the process never waits for them") {
+  auto n = sys.spawn(node);
+  run();
+  caf::anon_send(n, atom::shutdown_v);
+  run();
+  // A room the directory restarted, and a session whose upgrade was under
+  // way, join after the node told every member to end.
+  bool room_down = false;
+  std::string told;
+  auto room = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](int) {}};
+  });
+  auto session = sys.spawn([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](atom::close, uint16_t code, const std::string& reason) {
+      told = std::to_string(code) + " " + reason;
+    }};
+  });
+  auto watcher = sys.spawn([&](caf::event_based_actor* self) -> caf::behavior {
+    self->monitor(room);
+    self->set_down_handler([&](caf::down_msg&) { room_down = true; });
+    return {[](int) {}};
+  });
+  run();
+  caf::anon_send(n, atom::join_v, room, std::string{"room"},
+                 std::string{"room t"}, int64_t{1});
+  caf::anon_send(n, atom::join_v, session, std::string{"session"},
+                 std::string{"s-1"}, int64_t{0});
+  run();
+  CHECK(room_down);
+  CHECK(told == "1001 server shutting down");
+  for (auto& a : {n, session, watcher})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  run();
+}

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, Client, FLUX_BIN } from './lib/flux.mjs';
@@ -164,4 +165,75 @@ test('a client over its byte budget on snapshot rooms is disconnected with 4008,
     await good.waitFor((f) => f.type === 'event', { from: n });
     good.close();
   } finally { await flux.stop(); }
+});
+
+// -- a stop ends in bounded time whatever state the node is in ---------------
+
+// A bare WebSocket client over node:net: the upgrade, then one masked text
+// frame. Cheap enough to open thousands.
+function rawSubscriber(port, room) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.setTimeout(30000, () => { sock.destroy(); reject(new Error('upgrade timed out')); });
+    sock.once('connect', () => sock.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+      + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+    let head = '';
+    const onData = (chunk) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      sock.off('data', onData);
+      sock.setTimeout(0);
+      if (!head.startsWith('HTTP/1.1 101')) { sock.destroy(); reject(new Error(head.slice(0, 80))); return; }
+      const body = Buffer.from(JSON.stringify({ op: 'subscribe', room }));
+      const key = Buffer.from([1, 2, 3, 4]);
+      const masked = Buffer.from(body.map((b, i) => b ^ key[i & 3]));
+      sock.write(Buffer.concat([Buffer.from([0x81, 0x80 | body.length]), key, masked]));
+      resolve(sock);
+    };
+    sock.on('data', onData);
+  });
+}
+
+// Sends SIGTERM and resolves with the exit code and how long the stop took.
+async function timedStop(flux, signal = 'SIGTERM') {
+  const t0 = Date.now();
+  const code = await flux.stop(signal);
+  return { code, ms: Date.now() - t0 };
+}
+
+test('SIGTERM right after 1,000 clients left at once stops in bounded time', async () => {
+  for (let round = 0; round < 3; round++) {
+    const flux = await startFlux();
+    const socks = [];
+    for (let i = 0; i < 1000; i += 50)
+      socks.push(...await Promise.all(Array.from({ length: 50 },
+        () => rawSubscriber(flux.port, 'crypto.ticker'))));
+    await sleep(300);
+    for (const s of socks) s.destroy();
+    const { code, ms } = await timedStop(flux);
+    assert.equal(code, 0, `round ${round}: exit code; logs:\n${flux.logs.slice(-5).join('\n')}`);
+    assert.ok(ms < 8000, `round ${round}: the stop took ${ms} ms`);
+  }
+});
+
+test('SIGTERM with a client that reads nothing and half-open handshakes stops in bounded time', async () => {
+  const flux = await startFlux(['--bench.rate=2000', '--bench.payload-bytes=4000',
+    '--gateway.heartbeat-ms=60000']);
+  const stuck = await rawSubscriber(flux.port, 'bench.0');
+  stuck.pause(); // its socket buffers fill; our close frame cannot go out
+  const half = [];
+  for (let i = 0; i < 20; i++) {
+    const s = net.connect(flux.port, '127.0.0.1');
+    s.on('error', () => {});
+    s.once('connect', () => s.write('GET /ws HTTP/1.1\r\nHost: x\r\n')); // never finished
+    half.push(s);
+  }
+  await sleep(1500);
+  const { code, ms } = await timedStop(flux);
+  assert.equal(code, 0);
+  assert.ok(ms < 8000, `the stop took ${ms} ms`);
+  stuck.destroy();
+  for (const s of half) s.destroy();
 });
