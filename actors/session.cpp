@@ -4,6 +4,7 @@
 
 #include "core/logger.hpp"
 #include "core/process.hpp"
+#include "core/secret.hpp"
 #include "core/type_ids.hpp"
 #include "gateway/protocol.hpp"
 #include "gateway/socketio.hpp"
@@ -306,6 +307,107 @@ void handle_native(self_ptr self, const std::string& text) {
   dispatch(self, req);
 }
 
+// -- Socket.IO ----------------------------------------------------------------
+
+// Refused CONNECTs one connection may make; each refusal is answered only
+// after a delay, so guessing a token costs connections and time.
+constexpr uint32_t max_connect_failures = 3;
+constexpr int64_t connect_refusal_delay_ms = 500;
+
+// Arms one tick for the earliest Socket.IO deadline, unless one comes in
+// time already (a tick of an older generation is then ignored).
+void schedule_tick(self_ptr self) {
+  auto& st = self->state;
+  auto at = st.sio_next_ping_ms;
+  if (st.sio_pong_due_ms >= 0)
+    at = std::min(at, st.sio_pong_due_ms);
+  if (!st.sio_connected)
+    at = std::min(at, st.sio_connect_due_ms);
+  if (st.sio_refusal_due_ms >= 0)
+    at = std::min(at, st.sio_refusal_due_ms);
+  if (st.sio_tick_at_ms >= 0 && st.sio_tick_at_ms <= at)
+    return;
+  st.sio_tick_at_ms = at;
+  self->delayed_send(self,
+                     std::chrono::milliseconds{std::max<int64_t>(
+                       at - now_ms(), 1)},
+                     atom::tick_v, ++st.sio_tick_gen);
+}
+
+void refuse_connect(self_ptr self) {
+  auto& st = self->state;
+  enqueue(self, make_frame(socketio::connect_error("/", "Not authorized")));
+  if (st.sio_connect_failures >= max_connect_failures)
+    close_client(self, close_code::policy, "too many failed CONNECT attempts");
+}
+
+// Engine.IO v4 heartbeat: a ping every interval, and no pong within the
+// timeout after a ping closes the connection; no CONNECT in time neither.
+void on_tick(self_ptr self, uint64_t gen) {
+  auto& st = self->state;
+  if (gen != st.sio_tick_gen || st.closing)
+    return;
+  st.sio_tick_at_ms = -1;
+  auto now = now_ms();
+  if (!st.sio_connected && now >= st.sio_connect_due_ms) {
+    close_client(self, close_code::policy,
+                 "no Socket.IO CONNECT within "
+                   + std::to_string(st.opts.connect_timeout_ms) + " ms");
+    return;
+  }
+  if (st.sio_pong_due_ms >= 0 && now >= st.sio_pong_due_ms) {
+    close_client(self, 1000, "ping timeout");
+    return;
+  }
+  if (st.sio_refusal_due_ms >= 0 && now >= st.sio_refusal_due_ms) {
+    st.sio_refusal_due_ms = -1;
+    refuse_connect(self);
+    if (st.closing)
+      return;
+  }
+  if (now >= st.sio_next_ping_ms) {
+    enqueue(self, make_frame(socketio::ping));
+    if (st.sio_pong_due_ms < 0) // the oldest unanswered ping counts
+      st.sio_pong_due_ms = now + st.opts.ping_timeout_ms;
+    st.sio_next_ping_ms = std::max(st.sio_next_ping_ms
+                                     + st.opts.ping_interval_ms,
+                                   now + 1);
+  }
+  schedule_tick(self);
+}
+
+// CONNECT: only the main namespace, with the token when one is set. A
+// refused one counts; the answer to a wrong token waits (see above).
+void on_connect(self_ptr self, const socketio::packet& p) {
+  auto& st = self->state;
+  if (st.sio_refusal_due_ms >= 0) {
+    close_client(self, close_code::policy,
+                 "CONNECT while a refused CONNECT is pending");
+    return;
+  }
+  if (p.ns != "/") {
+    ++st.sio_connect_failures;
+    enqueue(self,
+            make_frame(socketio::connect_error(p.ns, "Invalid namespace")));
+    if (st.sio_connect_failures >= max_connect_failures)
+      close_client(self, close_code::policy,
+                   "too many failed CONNECT attempts");
+    return;
+  }
+  if (!st.sio_connected && !st.opts.auth_token.empty()
+      && !(p.has_token && same_secret(p.token, st.opts.auth_token))) {
+    ++st.sio_connect_failures;
+    st.sio_refusal_due_ms = now_ms() + connect_refusal_delay_ms;
+    schedule_tick(self);
+    return;
+  }
+  if (!st.sio_connected) {
+    st.sio_connected = true;
+    st.sio_socket_id = socketio::random_id();
+  }
+  enqueue(self, make_frame(socketio::connect_ok("/", st.sio_socket_id)));
+}
+
 // Socket.IO: Engine.IO control packets, CONNECT, and events named like the
 // native ops ("subscribe", {room, resume}) answered through their ack.
 void handle_socketio(self_ptr self, const std::string& text) {
@@ -321,10 +423,14 @@ void handle_socketio(self_ptr self, const std::string& text) {
   using kind = socketio::packet::kind;
   switch (p.type) {
     case kind::pong:
-      st.last_pong_ms = now_ms();
+      st.sio_pong_due_ms = -1;
       return;
-    case kind::ping: // a v3-style client ping: answer it
-      enqueue(self, make_frame("3"));
+    case kind::ping: // a v3-style ping or the "2probe" of an upgrade
+      if (!take_token(self))
+        send_error(self, "null", protocol::code::rate_limited,
+                   "too many requests; slow down");
+      else
+        enqueue(self, make_frame("3" + p.data));
       return;
     case kind::noop:
     case kind::ack:
@@ -333,29 +439,9 @@ void handle_socketio(self_ptr self, const std::string& text) {
     case kind::disconnect:
       close_client(self, 1000, "client disconnected");
       return;
-    case kind::connect: {
-      if (p.ns != "/") {
-        enqueue(self, make_frame(socketio::connect_error(p.ns,
-                                                         "Invalid namespace")));
-        return;
-      }
-      if (!st.opts.auth_token.empty()) {
-        rapidjson::Document auth;
-        std::string token;
-        if (!p.auth.empty())
-          auth.Parse(p.auth.c_str());
-        if (p.auth.empty() || auth.HasParseError() || !auth.IsObject()
-            || !json::get(auth, "token", token)
-            || token != st.opts.auth_token) {
-          enqueue(self,
-                  make_frame(socketio::connect_error("/", "Not authorized")));
-          return;
-        }
-      }
-      st.sio_connected = true;
-      enqueue(self, make_frame(socketio::connect_ok("/", st.id)));
+    case kind::connect:
+      on_connect(self, p);
       return;
-    }
     case kind::event:
       break;
   }
@@ -388,12 +474,13 @@ void handle_socketio(self_ptr self, const std::string& text) {
 
 void start_socketio(self_ptr self) {
   auto& st = self->state;
-  st.last_pong_ms = now_ms();
+  auto now = now_ms();
+  st.sio_next_ping_ms = now + st.opts.ping_interval_ms;
+  st.sio_connect_due_ms = now + st.opts.connect_timeout_ms;
   enqueue(self, make_frame(socketio::open_packet(
-                  st.id, st.opts.ping_interval_ms, st.opts.ping_timeout_ms,
-                  st.opts.max_frame)));
-  self->delayed_send(self, std::chrono::milliseconds{st.opts.ping_interval_ms},
-                     atom::tick_v);
+                  socketio::random_id(), st.opts.ping_interval_ms,
+                  st.opts.ping_timeout_ms, st.opts.max_frame)));
+  schedule_tick(self);
 }
 
 } // namespace
@@ -439,20 +526,9 @@ caf::behavior session(self_ptr self, std::string id,
       else
         handle_native(self, text);
     },
-    [self](atom::tick) {
-      // Socket.IO heartbeat: ping every interval; no pong in interval +
-      // timeout and the client is gone.
-      auto& st = self->state;
-      ++st.counters.handled;
-      if (now_ms() - st.last_pong_ms
-          > st.opts.ping_interval_ms + st.opts.ping_timeout_ms) {
-        close_client(self, 1000, "ping timeout");
-        return;
-      }
-      enqueue(self, make_frame(socketio::ping));
-      self->delayed_send(self,
-                         std::chrono::milliseconds{st.opts.ping_interval_ms},
-                         atom::tick_v);
+    [self](atom::tick, uint64_t gen) {
+      ++self->state.counters.handled;
+      on_tick(self, gen);
     },
     // const: the room shares this one message with every subscriber; a
     // mutable reference would make CAF copy it for each of them.

@@ -27,7 +27,8 @@
 //                                 (direct_atom, link, seq, limit) to the room
 //   (close_atom, code, reason)    close the client (e.g. shutdown)
 //   (resubscribe_atom, room)      internal: re-join after a room restart
-//   (tick_atom)                   internal: Socket.IO ping timer
+//   (tick_atom, gen)              internal: Socket.IO timers (ping, pong,
+//                                 CONNECT deadlines)
 //   (status_atom) -> std::string JSON
 namespace flux {
 
@@ -40,6 +41,7 @@ struct session_options {
   std::string auth_token;         // Socket.IO CONNECT must carry it if set
   int64_t ping_interval_ms = 25000; // Socket.IO server pings
   int64_t ping_timeout_ms = 20000;
+  int64_t connect_timeout_ms = 45000; // Socket.IO: CONNECT within this
   size_t queue_budget = 1 << 20;  // bytes queued for the client at most
   size_t max_batch = 64 * 1024;   // bytes merged into one write at most
   size_t max_frame = 64 * 1024;   // largest client message accepted
@@ -81,8 +83,19 @@ struct session_state {
     conflated;
   std::vector<std::pair<std::string, std::string>> conflated_order;
   uint64_t conflated_drops = 0; // updates replaced by a newer one
-  bool sio_connected = false; // Socket.IO: CONNECT to "/" accepted
-  int64_t last_pong_ms = 0;
+  // Socket.IO: CONNECT to "/" accepted (with this socket id), refused
+  // CONNECTs, and the deadlines one timer serves (a tick per deadline
+  // change, older generations ignored): the next ping, the pong awaited (-1:
+  // none), the CONNECT awaited, a refusal's delayed answer (-1: none).
+  bool sio_connected = false;
+  std::string sio_socket_id;
+  uint32_t sio_connect_failures = 0;
+  int64_t sio_next_ping_ms = 0;
+  int64_t sio_pong_due_ms = -1;
+  int64_t sio_connect_due_ms = 0;
+  int64_t sio_refusal_due_ms = -1;
+  int64_t sio_tick_at_ms = -1; // when the pending tick fires (-1: none)
+  uint64_t sio_tick_gen = 0;
   uint64_t join_seq = 0;
   double tokens = 0;
   int64_t tokens_at_ms = 0;

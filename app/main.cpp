@@ -113,6 +113,7 @@ gateway::options gateway_options(const flux_config& cfg) {
   o.session.heartbeat_ms = cfg.heartbeat_ms;
   o.session.ping_interval_ms = cfg.ping_interval_ms;
   o.session.ping_timeout_ms = cfg.ping_timeout_ms;
+  o.session.connect_timeout_ms = cfg.socketio_connect_timeout_ms;
   return o;
 }
 

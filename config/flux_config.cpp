@@ -41,6 +41,9 @@ flux_config::flux_config() {
     .add(auth_token, "auth-token",
          "token clients must present (/ws?token=…, Socket.IO auth.token); "
          "empty: open")
+    .add(socketio_connect_timeout_ms, "socketio-connect-timeout-ms",
+         "Socket.IO: time from the open packet to the client's CONNECT "
+         "before the connection is closed")
     .add(web_root, "web-root", "dashboard files (default: web/dist)");
   caf::config_option_adder{custom_options_, "session"}
     .add(queue_budget_bytes, "queue-budget-bytes",
@@ -192,6 +195,9 @@ std::vector<std::string> flux_config::validate() const {
        "gateway.max-frame-bytes must be between 256 and 16777216");
   need(max_connections >= 1, "gateway.max-connections must be at least 1");
   need(heartbeat_ms >= 100, "gateway.heartbeat-ms must be at least 100");
+  need(socketio_connect_timeout_ms >= 50
+         && socketio_connect_timeout_ms <= 3600000,
+       "gateway.socketio-connect-timeout-ms must be between 50 and 3600000");
   if (!web_root.empty())
     need(std::filesystem::is_directory(web_root),
          "gateway.web-root: '" + web_root + "' is not a directory");

@@ -28,6 +28,7 @@ public:
   int64_t heartbeat_ms = 15000;
   size_t send_buffer_bytes = 0; // SO_SNDBUF per connection; 0: OS default
   std::string auth_token;       // clients must present it when set
+  int64_t socketio_connect_timeout_ms = 45000; // CONNECT within this
   std::string web_root; // empty: web/dist next to the sources, if built
 
   // session

@@ -99,13 +99,24 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                                 "{\"code\":5,\"message\":\"Unsupported "
                                 "protocol version: use EIO=4\"}",
                                 "application/json"));
-    if (query_param(query, "transport") != "websocket"
-        || !websocket::is_upgrade(req))
+    auto transport_unknown = [&] {
       return send(make_response(
         req, http::status::bad_request,
         "{\"code\":0,\"message\":\"Transport unknown: Flux supports only "
         "the websocket transport (transports: ['websocket'])\"}",
         "application/json"));
+    };
+    if (query_param(query, "transport") != "websocket")
+      return transport_unknown();
+    // A sid resumes a polling session; there are none, so none is known
+    // (and a new session must not be opened for it).
+    if (!query_param(query, "sid").empty())
+      return send(make_response(req, http::status::bad_request,
+                                "{\"code\":1,\"message\":\"Session ID "
+                                "unknown\"}",
+                                "application/json"));
+    if (!websocket::is_upgrade(req))
+      return transport_unknown();
   }
   if (websocket::is_upgrade(req)) {
     if (path != "/ws" && !socketio_path)

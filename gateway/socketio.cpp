@@ -1,6 +1,9 @@
 #include "gateway/socketio.hpp"
 
 #include <cctype>
+#include <random>
+
+#include <openssl/rand.h>
 
 #include "core/json.hpp"
 
@@ -8,30 +11,107 @@ namespace flux::socketio {
 
 namespace {
 
-// Reads "<ns>," if present (a namespace starts with '/').
-void read_namespace(std::string_view& rest, std::string& ns) {
-  if (rest.empty() || rest[0] != '/')
-    return;
-  auto comma = rest.find(',');
-  ns = std::string{rest.substr(0, comma)};
-  rest = comma == std::string_view::npos ? std::string_view{}
-                                         : rest.substr(comma + 1);
+bool safe_namespace_byte(unsigned char c) {
+  return c >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != ',';
 }
 
+// Reads "<ns>," if present (a namespace starts with '/'; without a comma it
+// runs to the end).
+bool read_namespace(std::string_view& rest, std::string& ns,
+                    std::string& why) {
+  if (rest.empty() || rest[0] != '/')
+    return true;
+  auto comma = rest.find(',');
+  auto name = rest.substr(0, comma);
+  if (name.size() > max_namespace) {
+    why = "namespace longer than " + std::to_string(max_namespace) + " bytes";
+    return false;
+  }
+  if (!valid_namespace(name)) {
+    why = "namespace with a control character, quote or backslash";
+    return false;
+  }
+  ns = std::string{name};
+  rest = comma == std::string_view::npos ? std::string_view{}
+                                         : rest.substr(comma + 1);
+  return true;
+}
+
+// An ack id is optional; at most max_ack_digits digits, so it cannot
+// overflow.
 bool read_ack_id(std::string_view& rest, int64_t& id) {
   size_t n = 0;
   while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n])))
     ++n;
   if (n == 0)
     return true;
-  if (n > 15)
+  if (n > max_ack_digits)
     return false;
-  id = std::stoll(std::string{rest.substr(0, n)});
+  id = 0;
+  for (size_t i = 0; i < n; ++i)
+    id = id * 10 + (rest[i] - '0');
   rest = rest.substr(n);
   return true;
 }
 
+bool parse_connect(std::string_view rest, packet& out, std::string& why) {
+  out.type = packet::kind::connect;
+  if (rest.empty())
+    return true;
+  rapidjson::Document doc;
+  std::string bad;
+  if (!json::parse(doc, rest, bad) || !doc.IsObject()) {
+    why = "CONNECT payload must be a JSON object";
+    if (!bad.empty())
+      why += ": " + bad;
+    return false;
+  }
+  out.has_token = json::get(doc, "token", out.token);
+  return true;
+}
+
+bool parse_event(char type, std::string_view rest, packet& out,
+                 std::string& why) {
+  out.type = type == '2' ? packet::kind::event : packet::kind::ack;
+  if (!read_ack_id(rest, out.ack_id)) {
+    why = "ack id longer than " + std::to_string(max_ack_digits) + " digits";
+    return false;
+  }
+  rapidjson::Document doc;
+  std::string bad;
+  if (!json::parse(doc, rest, bad) || !doc.IsArray()) {
+    why = "payload must be a JSON array";
+    if (!bad.empty())
+      why += ": " + bad;
+    return false;
+  }
+  if (out.type == packet::kind::ack) {
+    if (out.ack_id < 0) {
+      why = "ACK without an id";
+      return false;
+    }
+    return true;
+  }
+  if (doc.Empty() || !doc[0].IsString()) {
+    why = "event without a name";
+    return false;
+  }
+  out.name.assign(doc[0].GetString(), doc[0].GetStringLength());
+  if (doc.Size() > 1)
+    out.arg = json::to_string(doc[1]);
+  return true;
+}
+
 } // namespace
+
+bool valid_namespace(std::string_view ns) {
+  if (ns.empty() || ns[0] != '/' || ns.size() > max_namespace)
+    return false;
+  for (unsigned char c : ns)
+    if (!safe_namespace_byte(c))
+      return false;
+  return true;
+}
 
 bool parse(std::string_view text, packet& out, std::string& why) {
   if (text.empty()) {
@@ -40,8 +120,16 @@ bool parse(std::string_view text, packet& out, std::string& why) {
   }
   switch (text[0]) {
     case '1': out.type = packet::kind::close; return true;
-    case '2': out.type = packet::kind::ping; return true;
-    case '3': out.type = packet::kind::pong; return true;
+    case '2':
+    case '3':
+      out.type = text[0] == '2' ? packet::kind::ping : packet::kind::pong;
+      if (text.size() - 1 > max_ping_data) {
+        why = "Engine.IO ping/pong payload longer than "
+              + std::to_string(max_ping_data) + " bytes";
+        return false;
+      }
+      out.data = std::string{text.substr(1)};
+      return true;
     case '6': out.type = packet::kind::noop; return true;
     case '4': break;
     default:
@@ -52,60 +140,49 @@ bool parse(std::string_view text, packet& out, std::string& why) {
     why = "empty Socket.IO packet";
     return false;
   }
-  auto rest = text.substr(2);
-  read_namespace(rest, out.ns);
-  switch (text[1]) {
-    case '0': {
-      out.type = packet::kind::connect;
-      if (!rest.empty()) {
-        rapidjson::Document doc;
-        doc.Parse(rest.data(), rest.size());
-        if (doc.HasParseError() || !doc.IsObject()) {
-          why = "CONNECT payload must be a JSON object";
-          return false;
-        }
-        out.auth = std::string{rest};
-      }
-      return true;
-    }
-    case '1': out.type = packet::kind::disconnect; return true;
-    case '2':
-    case '3': {
-      out.type = text[1] == '2' ? packet::kind::event : packet::kind::ack;
-      if (!read_ack_id(rest, out.ack_id)) {
-        why = "bad ack id";
-        return false;
-      }
-      rapidjson::Document doc;
-      doc.Parse(rest.data(), rest.size());
-      if (doc.HasParseError() || !doc.IsArray()) {
-        why = "payload must be a JSON array";
-        return false;
-      }
-      if (out.type == packet::kind::ack) {
-        if (out.ack_id < 0) {
-          why = "ACK without an id";
-          return false;
-        }
-        return true;
-      }
-      if (doc.Empty() || !doc[0].IsString()) {
-        why = "event without a name";
-        return false;
-      }
-      out.name.assign(doc[0].GetString(), doc[0].GetStringLength());
-      if (doc.Size() > 1)
-        out.arg = json::to_string(doc[1]);
-      return true;
-    }
-    case '5':
-    case '6':
-      why = "binary packets are not supported";
-      return false;
-    default:
-      why = "unknown Socket.IO packet type";
-      return false;
+  auto type = text[1];
+  if (type == '5' || type == '6') {
+    why = "binary packets are not supported";
+    return false;
   }
+  if (type < '0' || type > '3') {
+    why = "unknown Socket.IO packet type";
+    return false;
+  }
+  auto rest = text.substr(2);
+  if (!read_namespace(rest, out.ns, why))
+    return false;
+  switch (type) {
+    case '0': return parse_connect(rest, out, why);
+    case '1': out.type = packet::kind::disconnect; return true;
+    default: return parse_event(type, rest, out, why);
+  }
+}
+
+std::string random_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    // OpenSSL's generator failed (it should not): the OS's own.
+    std::random_device dev;
+    for (auto& b : bytes)
+      b = static_cast<unsigned char>(dev());
+  }
+  static constexpr char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (auto b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(acc >> bits) & 0x3f];
+    }
+  }
+  if (bits > 0)
+    out += alphabet[(acc << (6 - bits)) & 0x3f];
+  return out;
 }
 
 std::string open_packet(const std::string& sid, int64_t ping_interval_ms,
@@ -123,11 +200,25 @@ std::string open_packet(const std::string& sid, int64_t ping_interval_ms,
   return "0" + w.take();
 }
 
-std::string connect_ok(const std::string& ns, const std::string& sid) {
-  std::string out = "40";
-  if (ns != "/")
+namespace {
+
+// "<type>" or "<type><ns>," before a CONNECT answer's JSON.
+std::string prefixed(const char* type, const std::string& ns,
+                     json::writer& w) {
+  std::string out = type;
+  if (ns != "/" && valid_namespace(ns))
     out += ns + ",";
-  return out + "{\"sid\":\"" + sid + "\"}";
+  return out + w.take();
+}
+
+} // namespace
+
+std::string connect_ok(const std::string& ns, const std::string& sid) {
+  json::writer w;
+  w.start_object();
+  w.kv("sid", sid);
+  w.end_object();
+  return prefixed("40", ns, w);
 }
 
 std::string connect_error(const std::string& ns, std::string_view message) {
@@ -135,10 +226,7 @@ std::string connect_error(const std::string& ns, std::string_view message) {
   w.start_object();
   w.kv("message", message);
   w.end_object();
-  std::string out = "44";
-  if (ns != "/")
-    out += ns + ",";
-  return out + w.take();
+  return prefixed("44", ns, w);
 }
 
 std::string event(std::string_view name, std::string_view json_arg) {

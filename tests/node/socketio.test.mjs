@@ -304,3 +304,231 @@ test('a client closed for too many invalid requests gets DISCONNECT first and do
     await strict.stop();
   }
 });
+
+// -- hostile or broken clients (raw Engine.IO over `ws`) -----------------------
+
+// A raw Engine.IO client: records every text frame and the close; answers
+// nothing by itself (pass answerPings to answer the server's pings).
+function raw(port, { query = '', answerPings = false } = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket${query}`);
+  const c = { ws, msgs: [], times: [], closed: null, opened: once(ws, 'open') };
+  ws.on('message', (m) => {
+    const text = m.toString();
+    c.msgs.push(text);
+    c.times.push(Date.now());
+    if (answerPings && text === '2') ws.send('3');
+  });
+  ws.on('close', (code, reason) => { c.closed = { code, reason: reason.toString(), at: Date.now() }; });
+  ws.on('error', () => {});
+  return c;
+}
+
+test('a client that answers pings but never sends CONNECT is closed after the connect timeout', async () => {
+  const other = await startFlux(['--gateway.socketio-connect-timeout-ms=600',
+    '--session.ping-interval-ms=200', '--session.ping-timeout-ms=2000']);
+  try {
+    const idle = raw(other.port, { answerPings: true });
+    const connected = raw(other.port, { answerPings: true });
+    await idle.opened;
+    await connected.opened;
+    const t0 = Date.now();
+    connected.ws.send('40');
+    await until(() => idle.closed, 5000);
+    const elapsed = idle.closed.at - t0;
+    assert.equal(idle.closed.code, 1008, JSON.stringify(idle.closed));
+    assert.match(idle.closed.reason, /no Socket\.IO CONNECT within 600 ms/);
+    assert.ok(elapsed >= 450 && elapsed < 2500, `closed after ${elapsed} ms`);
+    assert.ok(idle.msgs.filter((m) => m === '2').length >= 2, 'it was pinged and answered meanwhile');
+    // One that connected in time stays, well past the timeout.
+    await sleep(1000);
+    assert.equal(connected.closed, null);
+    assert.ok(connected.msgs.some((m) => m.startsWith('40{"sid":')));
+    connected.ws.close();
+  } finally { await other.stop(); }
+});
+
+test('three failed CONNECTs close the connection; the right token connects on its first try', async () => {
+  const brute = raw(flux.port);
+  await brute.opened;
+  let refusals = 0;
+  for (let i = 0; i < 10 && !brute.closed; i++) {
+    brute.ws.send(`40{"token":"wrong-${i}"}`);
+    await until(() => brute.closed || brute.msgs.filter((m) => m.startsWith('44')).length > refusals, 5000);
+    refusals = brute.msgs.filter((m) => m.startsWith('44')).length;
+  }
+  await until(() => brute.closed, 5000);
+  assert.equal(refusals, 3, brute.msgs.join(' | '));
+  assert.ok(brute.msgs.filter((m) => m.startsWith('44')).every((m) => m === '44{"message":"Not authorized"}'));
+  assert.equal(brute.closed.code, 1008);
+  assert.match(brute.closed.reason, /too many failed CONNECT attempts/);
+  // Two failures are forgiven: the third try with the right token works.
+  const typo = raw(flux.port);
+  await typo.opened;
+  await until(() => typo.msgs.length >= 1, 5000); // the open packet
+  for (const token of ['wrong', 'wrong-again', 's3cret']) {
+    const n = typo.msgs.length;
+    typo.ws.send(`40{"token":"${token}"}`);
+    await until(() => typo.msgs.length > n, 5000);
+  }
+  assert.ok(typo.msgs.at(-1).startsWith('40{"sid":'), typo.msgs.join(' | '));
+  assert.equal(typo.closed, null);
+  typo.ws.close();
+  // A token that is not a string, or no auth at all, is a failure too.
+  const odd = raw(flux.port);
+  await odd.opened;
+  odd.ws.send('40{"token":12}');
+  await until(() => odd.msgs.some((m) => m.startsWith('44')), 5000);
+  odd.ws.close();
+  // The right token is answered at once (the refusal delay is 500 ms), and
+  // socket.io-client connects with it on its first try.
+  const quick = raw(flux.port);
+  await quick.opened;
+  const t0 = Date.now();
+  quick.ws.send('40{"token":"s3cret"}');
+  await until(() => quick.msgs.length >= 2, 5000);
+  assert.ok(quick.msgs[1].startsWith('40{"sid":'), quick.msgs[1]);
+  assert.ok(quick.times[1] - t0 < 450, `answered after ${quick.times[1] - t0} ms`);
+  quick.ws.close();
+  const s = connect();
+  const [event] = await Promise.race([once(s, 'connect').then(() => ['connect']),
+    once(s, 'connect_error').then(() => ['connect_error'])]);
+  assert.equal(event, 'connect');
+  s.disconnect();
+});
+
+test('CONNECT and event payloads nested 100,000 deep are refused, and the server lives on', async () => {
+  const other = await startFlux(['--gateway.max-frame-bytes=1048576', '--gateway.auth-token=t']);
+  try {
+    const deep = '['.repeat(100000) + ']'.repeat(100000);
+    const a = raw(other.port);
+    await a.opened;
+    a.ws.send(`40{"token":"t","x":${deep}}`);
+    await until(() => a.closed, 10000);
+    assert.equal(a.closed.code, 1002, JSON.stringify(a.closed));
+    assert.match(a.closed.reason, /CONNECT payload/);
+    const b = raw(other.port);
+    await b.opened;
+    b.ws.send('40{"token":"t"}');
+    await until(() => b.msgs.some((m) => m.startsWith('40{')), 5000);
+    b.ws.send(`42["subscribe",${deep}]`);
+    await until(() => b.closed, 10000);
+    assert.equal(b.closed.code, 1002, JSON.stringify(b.closed));
+    assert.match(b.closed.reason, /nest/);
+    assert.equal(other.child.exitCode, null, 'flux still runs');
+    const s = io(other.url, { transports: ['websocket'], reconnection: false, auth: { token: 't' } });
+    await once(s, 'connect');
+    const pong = await s.timeout(5000).emitWithAck('ping');
+    assert.equal(pong.type, 'pong');
+    s.disconnect();
+  } finally { await other.stop(); }
+});
+
+test('a missed pong closes the connection pingTimeout after the ping, not an interval later', async () => {
+  const other = await startFlux(['--session.ping-interval-ms=1000', '--session.ping-timeout-ms=300']);
+  try {
+    const c = raw(other.port);
+    await c.opened;
+    c.ws.send('40');
+    await until(() => c.closed, 10000);
+    const ping = c.times[c.msgs.indexOf('2')];
+    assert.ok(ping, 'was pinged');
+    const late = c.closed.at - ping;
+    assert.ok(late >= 250 && late < 800, `closed ${late} ms after the ping (pingTimeout 300)`);
+    assert.equal(c.msgs.filter((m) => m === '2').length, 1, 'one unanswered ping');
+  } finally { await other.stop(); }
+});
+
+test('a WebSocket with a sid is refused: Flux has no polling, so every sid is unknown', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${flux.port}/socket.io/?EIO=4&transport=websocket&sid=abc`);
+  const [, res] = await Promise.race([once(ws, 'unexpected-response'),
+    once(ws, 'open').then(() => { throw new Error('upgraded with an unknown sid'); })]);
+  assert.equal(res.statusCode, 400);
+  let body = '';
+  for await (const chunk of res) body += chunk;
+  assert.deepEqual(JSON.parse(body), { code: 1, message: 'Session ID unknown' });
+  ws.terminate();
+  const plain = await fetch(`${flux.url}/socket.io/?EIO=4&transport=websocket&sid=s-1`);
+  assert.equal(plain.status, 400);
+  assert.deepEqual(await plain.json(), { code: 1, message: 'Session ID unknown' });
+});
+
+test('the Engine.IO sid and socket.id are distinct 128-bit random ids', async () => {
+  const ids = [];
+  for (let i = 0; i < 2; i++) {
+    const s = connect();
+    await once(s, 'connect');
+    ids.push(s.io.engine.id, s.id);
+    s.disconnect();
+  }
+  for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/, id);
+  assert.equal(new Set(ids).size, 4, ids.join(' '));
+});
+
+test('2probe is answered 3probe, a plain 2 with 3', async () => {
+  const c = raw(flux.port);
+  await c.opened;
+  c.ws.send('2probe');
+  c.ws.send('2');
+  await until(() => c.msgs.length >= 3, 5000);
+  assert.deepEqual(c.msgs.slice(1, 3), ['3probe', '3']);
+  c.ws.close();
+});
+
+test('client pings are rate limited like requests', async () => {
+  const other = await startFlux(['--session.request-burst=3', '--session.requests-per-second=0.5']);
+  try {
+    const c = raw(other.port);
+    await c.opened;
+    for (let i = 0; i < 10; i++) c.ws.send('2');
+    await until(() => c.msgs.length >= 11, 5000);
+    assert.equal(c.msgs.filter((m) => m === '3').length, 3, c.msgs.join(' | '));
+    assert.ok(c.msgs.some((m) => m.startsWith('42["error",') && m.includes('rate_limited')));
+    c.ws.close();
+  } finally { await other.stop(); }
+});
+
+test('a namespace with control characters or quotes, or over 128 bytes, closes the connection unechoed', async () => {
+  for (const bad of ['40/ad"min\r\nX-Injected: 1,', `40/${'a'.repeat(200)},`, `40/${'b'.repeat(200)}`,
+    '42/a\u0000b,["ping"]']) {
+    const c = raw(flux.port);
+    await c.opened;
+    c.ws.send(bad);
+    await until(() => c.closed, 5000);
+    assert.equal(c.closed.code, 1002, `${JSON.stringify(bad)}: ${JSON.stringify(c.closed)}`);
+    assert.match(c.closed.reason, /namespace/);
+    assert.ok(!c.msgs.some((m) => m.startsWith('44')), c.msgs.join(' | '));
+  }
+  // A plain unknown namespace of 128 bytes is still answered as such.
+  const ns = `/${'n'.repeat(127)}`;
+  const c = raw(flux.port);
+  await c.opened;
+  c.ws.send(`40${ns},`);
+  await until(() => c.msgs.length >= 2, 5000);
+  assert.equal(c.msgs[1], `44${ns},{"message":"Invalid namespace"}`);
+  c.ws.close();
+});
+
+test('huge ack ids, attachment counts and event names are refused or answered without echoing them', async () => {
+  for (const bad of ['4212345678901234567["ping"]', '45999999999999999999-["x",{}]',
+    '4699999999999999999999-1[]', '43["x"]']) {
+    const c = raw(flux.port);
+    await c.opened;
+    c.ws.send('40{"token":"s3cret"}');
+    await until(() => c.msgs.length >= 2, 5000);
+    c.ws.send(bad);
+    await until(() => c.closed, 5000);
+    assert.equal(c.closed.code, 1002, `${bad}: ${JSON.stringify(c.closed)}`);
+  }
+  // The largest ack id (15 digits) is answered with itself.
+  const c = raw(flux.port);
+  await c.opened;
+  c.ws.send('40{"token":"s3cret"}');
+  await until(() => c.msgs.length >= 2, 5000);
+  c.ws.send('42999999999999999["ping"]');
+  c.ws.send(`42["${'x'.repeat(5000)}"]`);
+  await until(() => c.msgs.length >= 4, 5000);
+  assert.ok(c.msgs[2].startsWith('43999999999999999[{"type":"pong"'), c.msgs[2]);
+  assert.ok(c.msgs[3].startsWith('42["error",') && c.msgs[3].length < 400, c.msgs[3].slice(0, 200));
+  assert.match(c.msgs[3], /unknown_op/);
+  c.ws.close();
+});
