@@ -85,6 +85,10 @@ public:
 
   bool done() const { return done_; }
 
+  // Bytes held between reads: of an incomplete frame and of a fragmented
+  // message (at most max_message_bytes + a header + one read).
+  size_t buffered() const { return partial_.size() + message_.size(); }
+
 private:
   // Parses one frame at data[0..size); returns the bytes it took, or 0 when
   // the frame is not complete yet.

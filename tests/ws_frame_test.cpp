@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "gateway/ws_frame.hpp"
 
 using namespace flux::gateway;
@@ -293,4 +295,27 @@ TEST_CASE("ws frame: a close reason is cut on a UTF-8 boundary, never inside a c
   // A reason that is not UTF-8 at all is not sent.
   frame = ws::make_close_frame(1011, "bad \xFF bytes");
   CHECK(frame.size() == 4);
+}
+
+TEST_CASE("ws frame: what is held between reads stays within the limit plus a header and a read") {
+  constexpr size_t max = 4096;
+  constexpr size_t read = 1000;
+  ws::reader r{max};
+  // Fragments up to the limit, trickled in reads of 1000 bytes, then the
+  // header of one byte more: refused before anything more is held.
+  auto bytes = client_frame(ws::op_text, std::string(max / 2, 'a'), false)
+               + client_frame(ws::op_continuation, std::string(max / 2, 'b'),
+                              false)
+               + client_frame(ws::op_continuation, "c");
+  size_t most = 0;
+  std::vector<ws::input> got;
+  for (size_t at = 0; at < bytes.size() && !r.done(); at += read) {
+    auto part = feed(r, bytes.substr(at, read));
+    got.insert(got.end(), part.begin(), part.end());
+    most = std::max(most, r.buffered());
+  }
+  CHECK(most <= max + ws::max_header_bytes + 4 + read);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].code == 1009);
+  CHECK(r.buffered() == 0);
 }
