@@ -28,7 +28,7 @@ websocket_session::websocket_session(tcp::socket&& socket,
   : socket_(std::move(socket)),
     ctx_(std::move(ctx)),
     wire_(wire),
-    reader_(ctx_->opts.max_frame_bytes),
+    reader_(ctx_->opts.max_frame_bytes, false),
     heartbeat_(socket_.get_executor()) {
   beast::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -115,16 +115,25 @@ void websocket_session::on_readable(beast::error_code ec) {
         fail(ec, "websocket read");
       return teardown();
     }
-    heard_ = true;
-    if (!close_requested_)
-      pinged_ = false;
     inputs.clear();
     reader_.feed(buf.data(), n, inputs);
+    // Anything but pings shows the client is there: a client that only
+    // pings could be one that never reads (it would never answer ours).
+    bool only_pings = !inputs.empty();
+    for (auto& in : inputs)
+      only_pings = only_pings && in.kind == ws::input::ping;
+    if (!only_pings) {
+      heard_ = true;
+      if (!close_requested_)
+        pinged_ = false;
+    }
     for (auto& in : inputs) {
       on_input(in);
       if (gone_)
         return;
     }
+    if (pong_)
+      do_write(); // once per read, however many pings it held
     // Read on even after a close: the end of the stream ends the session.
   }
   // Still more to read: the other connections on this thread go first.
@@ -140,14 +149,12 @@ void websocket_session::on_input(ws::input& in) {
         caf::anon_send(actor_, atom::client_text_v, std::move(in.payload));
       break;
     case ws::input::ping:
-      if (!close_sent_) {
-        control_.push_back(
-          make_frame(ws::make_frame(ws::op_pong, in.payload)));
-        do_write();
-      }
+      // Replaces a pong not yet written: only the latest ping is answered.
+      if (!close_sent_)
+        pong_ = make_frame(ws::make_frame(ws::op_pong, in.payload));
       break;
     case ws::input::pong:
-      break; // heard_ is set already
+      break; // heard_ is set already (pongs count)
     case ws::input::close:
       if (close_sent_) // the answer to ours: the handshake is complete
         return teardown();
@@ -196,10 +203,10 @@ bool websocket_session::fill_gather() {
                                f.header.data(), ws::op_text, payload->size()));
     f.payload = std::move(payload);
   };
-  size_t taken = 0;
-  while (taken < control_.size() && gathered_ < max_gather)
-    add(std::move(control_[taken++]), true);
-  control_.erase(control_.begin(), control_.begin() + static_cast<long>(taken));
+  if (pong_)
+    add(std::move(pong_), true);
+  if (ping_)
+    add(std::move(ping_), true);
   if (!close_requested_) {
     while (gathered_ < max_gather) {
       auto message = next_write();
@@ -257,6 +264,7 @@ void websocket_session::do_write() {
            "websocket write");
       return teardown();
     }
+    wrote_ = wrote_ || n > 0;
     if (static_cast<size_t>(n) < left) {
       sent_ += static_cast<size_t>(n);
       break; // the kernel took part of it: wait until writable
@@ -338,6 +346,15 @@ void websocket_session::on_heartbeat(beast::error_code ec) {
     return; // cancelled
   if (shut_)
     return teardown(); // the client never answered our close
+  // A write stuck for a whole heartbeat (two ticks with no byte out): the
+  // client reads nothing, whatever it sends (e.g. pings).
+  stalled_ = waiting_writable_ && !wrote_ ? stalled_ + 1 : 0;
+  wrote_ = false;
+  if (stalled_ >= 2) {
+    log::info("gateway", "websocket client reads nothing; dropped",
+              {{"remote", remote_}});
+    return teardown();
+  }
   // Silent for half the heartbeat: ping; silent for the next half too: gone.
   // A close that cannot go out (the client reads nothing) ends the same way.
   if (heard_ && !close_requested_) {
@@ -350,7 +367,7 @@ void websocket_session::on_heartbeat(beast::error_code ec) {
   } else {
     pinged_ = true;
     if (!close_requested_) {
-      control_.push_back(make_frame(ws::make_frame(ws::op_ping, "")));
+      ping_ = make_frame(ws::make_frame(ws::op_ping, ""));
       do_write();
     }
   }
@@ -367,7 +384,8 @@ void websocket_session::teardown() {
   for (size_t i = 0; i < gathered_; ++i)
     gather_[i].payload.reset();
   gathered_ = 0;
-  control_.clear();
+  pong_.reset();
+  ping_.reset();
   close_last_.reset();
   finish();
 }

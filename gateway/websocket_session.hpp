@@ -20,7 +20,17 @@
 //
 // An idle connection holds no read buffer: it waits for readability and
 // reads into one buffer per I/O thread. Idle clients are pinged and dropped
-// when they stay silent (heartbeat), as Beast's keep-alive pings did.
+// when they stay silent (heartbeat), as Beast's keep-alive pings did. The
+// client's own pings do not count as hearing from it (a client that only
+// pings may never read, and then never answers ours). A client whose writes
+// make no progress for a whole heartbeat (it reads nothing) is dropped too,
+// whatever it sends.
+//
+// Control frames are bounded apart from the session's byte budget: at most
+// one pending pong (answering only the latest ping, RFC 6455 5.5.3), one
+// pending ping of ours, and the close frame. Binary messages are refused
+// with 1003 on both endpoints: the native protocol is JSON text, and Flux's
+// Socket.IO takes no binary packets, so a binary frame is never valid.
 namespace flux::gateway {
 
 class websocket_session
@@ -74,7 +84,8 @@ private:
   asio::steady_timer heartbeat_;
   caf::actor actor_;
   std::string remote_;
-  std::vector<frame_ptr> control_;           // pongs, close: whole frames
+  frame_ptr pong_;                           // pending control frames,
+  frame_ptr ping_;                           // whole, at most one each
   std::array<out_frame, max_gather> gather_; // the write in progress
   size_t gathered_ = 0;                      // frames in gather_
   size_t sent_ = 0;                          // bytes of them already sent
@@ -88,6 +99,8 @@ private:
   frame_ptr close_last_; // written right before the close frame
   bool heard_ = false;   // something read since the last heartbeat
   bool pinged_ = false;  // a ping is unanswered
+  bool wrote_ = false;   // a write made progress since the last heartbeat
+  int stalled_ = 0;      // heartbeat ticks in a row with a write stuck
   bool counted_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "gateway/ws_frame.hpp"
 
 using namespace flux::gateway;
@@ -164,4 +166,156 @@ TEST_CASE("ws frame: UTF-8 validation rejects overlongs, surrogates, > U+10FFFF"
   CHECK_FALSE(ws::valid_utf8("\xF4\x90\x80\x80")); // U+110000
   CHECK_FALSE(ws::valid_utf8("\xE2\x82"));         // truncated
   CHECK_FALSE(ws::valid_utf8("\xFF"));
+}
+
+namespace {
+
+// A client frame header (masked, key 0) announcing `length` in the 64-bit
+// form, whatever payload follows.
+std::string header64(uint8_t op, uint64_t length, bool fin = true) {
+  std::string out;
+  out.push_back(static_cast<char>((fin ? 0x80 : 0) | op));
+  out.push_back(static_cast<char>(0x80 | 127));
+  for (int i = 7; i >= 0; --i)
+    out.push_back(static_cast<char>((length >> (8 * i)) & 0xFF));
+  out.append(4, '\0'); // mask key 0: the payload goes as is
+  return out;
+}
+
+uint16_t close_answer(const std::string& close_payload) {
+  ws::reader r{1024};
+  auto got = feed(r, client_frame(ws::op_close, close_payload));
+  REQUIRE(got.size() == 1);
+  CHECK(r.done());
+  if (got[0].kind == ws::input::error)
+    return got[0].code;
+  REQUIRE(got[0].kind == ws::input::close);
+  return 0; // accepted: the session echoes the client's code
+}
+
+std::string close_payload(uint16_t code, const std::string& reason = "") {
+  std::string p;
+  p.push_back(static_cast<char>(code >> 8));
+  p.push_back(static_cast<char>(code & 0xFF));
+  return p + reason;
+}
+
+} // namespace
+
+TEST_CASE("ws frame: a continuation whose length wraps the size checks is refused") {
+  // Issue 11 item 1: 10 bytes buffered, then 2^64 - 10 announced: the sum
+  // wrapped to 0 and the payload was unmasked past the end of the buffer.
+  ws::reader r{1024};
+  auto bytes = client_frame(ws::op_text, std::string(10, 'x'), false)
+               + header64(ws::op_continuation, ~uint64_t{0} - 9)
+               + std::string(64, 'y');
+  auto got = feed(r, bytes);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].kind == ws::input::error);
+  CHECK(got[0].code == 1002); // the most significant bit must be 0
+  // Below the MSB: no sum may wrap either, the frame is over the limit.
+  for (uint64_t len : {(uint64_t{1} << 63) - 1, (uint64_t{1} << 63) - 5,
+                       uint64_t{1} << 32, uint64_t{1025} - 10}) {
+    ws::reader big{1024};
+    auto out = feed(big, client_frame(ws::op_text, std::string(10, 'x'), false)
+                           + header64(ws::op_continuation, len)
+                           + std::string(64, 'y'));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].code == (len < 126 || len > 0xFFFF ? 1009 : 1002));
+  }
+  // Exactly at the limit with what is buffered: accepted.
+  ws::reader edge{1024};
+  auto ok = feed(edge, client_frame(ws::op_text, std::string(10, 'x'), false)
+                         + client_frame(ws::op_continuation,
+                                        std::string(1014, 'y')));
+  REQUIRE(ok.size() == 1);
+  CHECK(ok[0].kind == ws::input::message);
+  CHECK(ok[0].payload.size() == 1024);
+}
+
+TEST_CASE("ws frame: lengths must use the minimal form, 64-bit MSB clear") {
+  auto code_of = [](const std::string& bytes) {
+    ws::reader r{100000};
+    auto got = feed(r, bytes);
+    REQUIRE(got.size() == 1);
+    return got[0].kind == ws::input::error ? got[0].code : uint16_t{0};
+  };
+  // "hello" in the 16-bit form: 126, 0, 5.
+  std::string h16 = {static_cast<char>(0x81), static_cast<char>(0x80 | 126),
+                     0, 5, 0, 0, 0, 0};
+  CHECK(code_of(h16 + "hello") == 1002);
+  CHECK(code_of(header64(ws::op_text, 200) + std::string(200, 'a')) == 1002);
+  CHECK(code_of(header64(ws::op_text, 65535) + std::string(65535, 'a'))
+        == 1002);
+  CHECK(code_of(header64(ws::op_text, 65536) + std::string(65536, 'a')) == 0);
+  CHECK(code_of(header64(ws::op_text, uint64_t{1} << 63)) == 1002);
+  CHECK(code_of(client_frame(ws::op_text, std::string(126, 'a'))) == 0);
+}
+
+TEST_CASE("ws frame: close codes outside RFC 6455 7.4 get 1002, bad reasons 1007") {
+  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011,
+                        1012, 1013, 1014, 3000, 3999, 4000, 4999})
+    CHECK_MESSAGE(close_answer(close_payload(code)) == 0, code);
+  for (uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999,
+                        5000, 65535})
+    CHECK_MESSAGE(close_answer(close_payload(code)) == 1002, code);
+  CHECK(close_answer(close_payload(1000, "\xCE\xBA\xE1\xBD\xB9\xED\xA0\x80"))
+        == 1007);
+  CHECK(close_answer(close_payload(1000, "\xE2\x82")) == 1007);
+  CHECK(close_answer(close_payload(1000, "\xE2\x82\xAC ok")) == 0);
+  CHECK(close_answer("") == 0);      // no code: 1005 to the session
+  CHECK(close_answer("\x03") == 1002); // 1-byte payload
+}
+
+TEST_CASE("ws frame: binary messages are refused at their first frame when not taken") {
+  ws::reader r{1024, false};
+  // The header alone is enough: nothing of the payload is buffered.
+  auto got = feed(r, client_frame(ws::op_binary, std::string(600, '\xFF'))
+                       .substr(0, 4));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].kind == ws::input::error);
+  CHECK(got[0].code == 1003);
+  CHECK(r.done());
+}
+
+TEST_CASE("ws frame: a close reason is cut on a UTF-8 boundary, never inside a character") {
+  // 122 ASCII bytes then a 3-byte character: 125 bytes, over 123.
+  auto reason = std::string(122, 'r') + "\xE2\x82\xAC";
+  auto frame = ws::make_close_frame(1008, reason);
+  CHECK(static_cast<uint8_t>(frame[1]) == 2 + 122);
+  CHECK(ws::valid_utf8(frame.substr(4)));
+  // A 4-byte character straddling the cut.
+  auto emoji = std::string(121, 'r') + "\xF0\x9F\x93\x88";
+  frame = ws::make_close_frame(1008, emoji);
+  CHECK(static_cast<uint8_t>(frame[1]) == 2 + 121);
+  // Exactly 123 bytes ending with a whole character: kept.
+  auto whole = std::string(120, 'r') + "\xE2\x82\xAC";
+  frame = ws::make_close_frame(1008, whole);
+  CHECK(frame.substr(4) == whole);
+  // A reason that is not UTF-8 at all is not sent.
+  frame = ws::make_close_frame(1011, "bad \xFF bytes");
+  CHECK(frame.size() == 4);
+}
+
+TEST_CASE("ws frame: what is held between reads stays within the limit plus a header and a read") {
+  constexpr size_t max = 4096;
+  constexpr size_t read = 1000;
+  ws::reader r{max};
+  // Fragments up to the limit, trickled in reads of 1000 bytes, then the
+  // header of one byte more: refused before anything more is held.
+  auto bytes = client_frame(ws::op_text, std::string(max / 2, 'a'), false)
+               + client_frame(ws::op_continuation, std::string(max / 2, 'b'),
+                              false)
+               + client_frame(ws::op_continuation, "c");
+  size_t most = 0;
+  std::vector<ws::input> got;
+  for (size_t at = 0; at < bytes.size() && !r.done(); at += read) {
+    auto part = feed(r, bytes.substr(at, read));
+    got.insert(got.end(), part.begin(), part.end());
+    most = std::max(most, r.buffered());
+  }
+  CHECK(most <= max + ws::max_header_bytes + 4 + read);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].code == 1009);
+  CHECK(r.buffered() == 0);
 }

@@ -5,11 +5,10 @@
 // send (unmasked frames, bad UTF-8, never answering a ping).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import crypto from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFlux, Client, getJson } from './lib/flux.mjs';
+import { RawClient, encodeFrame, rssKiB } from './lib/raw_ws.mjs';
 
 let flux;
 before(async () => {
@@ -17,94 +16,6 @@ before(async () => {
     '--gateway.heartbeat-ms=600']);
 });
 after(async () => { await flux?.stop(); });
-
-// A raw client: does the HTTP upgrade, then parses server frames strictly.
-class RawClient {
-  static async connect(port) {
-    const c = new RawClient();
-    c.sock = net.connect(port, '127.0.0.1');
-    await once(c.sock, 'connect');
-    const key = crypto.randomBytes(16).toString('base64');
-    c.sock.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n`
-      + `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    c.buf = Buffer.alloc(0);
-    c.frames = [];
-    c.ended = false;
-    c.errors = [];
-    c.waiters = [];
-    c.handshake = null;
-    c.sock.on('data', (d) => { c.buf = Buffer.concat([c.buf, d]); c.#parse(); });
-    c.sock.on('end', () => { c.ended = true; c.#wake(); });
-    c.sock.on('close', () => { c.ended = true; c.#wake(); });
-    c.sock.on('error', () => {});
-    await c.until(() => c.handshake);
-    const accept = crypto.createHash('sha1')
-      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-    assert.match(c.handshake, /^HTTP\/1\.1 101/);
-    assert.ok(c.handshake.includes(`Sec-WebSocket-Accept: ${accept}`), c.handshake);
-    return c;
-  }
-
-  #wake() { for (const w of [...this.waiters]) w(); }
-
-  #parse() {
-    if (!this.handshake) {
-      const end = this.buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      this.handshake = this.buf.subarray(0, end).toString();
-      this.buf = this.buf.subarray(end + 4);
-    }
-    for (;;) {
-      if (this.buf.length < 2) break;
-      const b0 = this.buf[0], b1 = this.buf[1];
-      if (b1 & 0x80) this.errors.push('server frame masked');
-      if (b0 & 0x70) this.errors.push('RSV bits set');
-      let len = b1 & 0x7f, off = 2;
-      if (len === 126) { if (this.buf.length < 4) break; len = this.buf.readUInt16BE(2); off = 4; }
-      else if (len === 127) { if (this.buf.length < 10) break; len = Number(this.buf.readBigUInt64BE(2)); off = 10; }
-      if (this.buf.length < off + len) break;
-      const payload = this.buf.subarray(off, off + len);
-      this.frames.push({ fin: !!(b0 & 0x80), opcode: b0 & 0x0f, payload: Buffer.from(payload) });
-      this.buf = this.buf.subarray(off + len);
-    }
-    this.#wake();
-  }
-
-  until(pred, timeoutMs = 10000) {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const v = pred();
-        if (v) { done(); resolve(v); return true; }
-        return false;
-      };
-      const t = setTimeout(() => { done(); reject(new Error('timed out')); }, timeoutMs);
-      const done = () => { clearTimeout(t); this.waiters = this.waiters.filter((w) => w !== check); };
-      if (!check()) this.waiters.push(check);
-    });
-  }
-
-  // A client frame, masked unless told otherwise.
-  sendFrame(opcode, payload, { fin = true, mask = true } = {}) {
-    const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-    const head = [(fin ? 0x80 : 0) | opcode];
-    if (data.length < 126) head.push((mask ? 0x80 : 0) | data.length);
-    else { head.push((mask ? 0x80 : 0) | 126, data.length >> 8, data.length & 0xff); }
-    const key = crypto.randomBytes(4);
-    const body = Buffer.from(data);
-    if (mask) for (let i = 0; i < body.length; i++) body[i] ^= key[i & 3];
-    this.sock.write(Buffer.concat([Buffer.from(head), mask ? key : Buffer.alloc(0), body]));
-  }
-
-  texts() {
-    return this.frames.filter((f) => f.opcode === 1)
-      .flatMap((f) => { const v = JSON.parse(f.payload.toString()); return Array.isArray(v) ? v : [v]; });
-  }
-
-  closeFrame() {
-    const f = this.frames.find((x) => x.opcode === 8);
-    return f && { code: f.payload.readUInt16BE(0), reason: f.payload.subarray(2).toString() };
-  }
-}
 
 test('a ping is answered with a pong carrying the same payload', async () => {
   const c = await Client.connect(flux.wsUrl);
@@ -216,4 +127,146 @@ test('a client that stops reading gets every frame whole once it reads again', a
   } finally {
     await busy.stop();
   }
+});
+
+test('a continuation whose 64-bit length wraps the size checks closes only that client with 1002', async () => {
+  // Issue 11 item 1: 10 bytes of a text, then a continuation announcing
+  // 2^64 - 10 bytes. The sums `length + buffered` and `header + length`
+  // wrapped around, and unmasking wrote past the buffer: a segfault.
+  const good = await Client.connect(flux.wsUrl);
+  good.send({ op: 'subscribe', room: 'crypto.ticker' });
+  await good.waitFor((f) => f.type === 'snapshot');
+  const raw = await RawClient.connect(flux.port);
+  await raw.hello();
+  raw.sendRaw(Buffer.concat([encodeFrame(1, Buffer.alloc(10, 'x'), { fin: false }),
+    encodeFrame(0, Buffer.alloc(256, 'x'), { length: (1n << 64n) - 10n })]));
+  const closed = await raw.closed();
+  assert.equal(closed?.code, 1002);
+  assert.deepEqual(raw.errors, []);
+  await sleep(100);
+  assert.equal(flux.child.exitCode, null, 'flux is still running');
+  assert.equal(flux.child.signalCode, null, 'flux is still running');
+  const before = good.frames.length;
+  await good.waitFor((f) => f.type === 'event', { from: before });
+  const fresh = await Client.connect(flux.wsUrl);
+  fresh.close();
+  good.close();
+});
+
+// Resolves when the socket drains or closes, or after `ms`.
+function drained(sock, ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      sock.off('drain', done);
+      sock.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    sock.on('drain', done);
+    sock.on('close', done);
+  });
+}
+
+// Writes `batches` copies of `bytes`, waiting for the socket to drain
+// between them; stops at the deadline or when the socket ends.
+async function flood(raw, bytes, batches, deadline, onBatch = async () => {}) {
+  for (let i = 0; i < batches && Date.now() < deadline && !raw.ended; i++) {
+    if (!raw.sock.write(bytes)) await drained(raw.sock, 1000);
+    await onBatch(i);
+  }
+}
+
+test('a ping flood from a client that never reads keeps the server\'s memory bounded', async () => {
+  // Issue 11 item 3: every ping queued a pong outside the session's byte
+  // budget (15 MB -> 666 MB in 7 s). A long heartbeat, so the client is not
+  // dropped while it floods: only the pong queue's bound is measured.
+  const node = await startFlux(['--gateway.heartbeat-ms=60000']);
+  try {
+    const raw = await RawClient.connect(node.port, { read: false });
+    await sleep(300);
+    const base = await rssKiB(node.child.pid);
+    let peak = base;
+    const ping = encodeFrame(9, Buffer.alloc(125, 0x70));
+    const batch = Buffer.concat(Array(1000).fill(ping)); // 1,000 pings, 131 KB
+    await flood(raw, batch, 300, Date.now() + 20000, async (i) => {
+      if (i % 10 === 9) peak = Math.max(peak, await rssKiB(node.child.pid));
+    });
+    await sleep(500);
+    peak = Math.max(peak, await rssKiB(node.child.pid));
+    assert.ok(peak - base < 30 * 1024,
+      `RSS grew by ${Math.round((peak - base) / 1024)} MB during 300,000 pings`);
+    // The node still serves others.
+    const c = await Client.connect(node.wsUrl);
+    c.send({ op: 'ping', id: 1 });
+    await c.waitFor((f) => f.type === 'pong' && f.id === 1);
+    c.close();
+    raw.destroy();
+  } finally {
+    await node.stop();
+  }
+});
+
+test('a client that floods pings and never reads is dropped by the heartbeat', async () => {
+  // Its pings do not count as hearing from it: it is pinged, never answers
+  // (it reads nothing) and is dropped like a silent client.
+  const alive = await Client.connect(flux.wsUrl);
+  const raw = await RawClient.connect(flux.port, { read: false });
+  const ping = encodeFrame(9, Buffer.alloc(125, 0x70));
+  const batch = Buffer.concat(Array(100).fill(ping));
+  const started = Date.now();
+  await flood(raw, batch, 2000, started + 8000, () => sleep(5));
+  const took = Date.now() - started;
+  assert.ok(raw.ended, `still connected after ${took} ms of pings (heartbeat 600 ms)`);
+  assert.ok(took < 5000, `dropped after ${took} ms (heartbeat 600 ms)`);
+  alive.send({ op: 'ping', id: 4 });
+  await alive.waitFor((f) => f.type === 'pong' && f.id === 4);
+  alive.close();
+});
+
+test('a client whose writes make no progress for a heartbeat is dropped, whatever it sends', async () => {
+  // It subscribes to a busy room and never reads, but sends unsolicited
+  // pongs (which count as life): the socket's buffers fill, the write is
+  // stuck, and long before its (large) queue budget is spent it goes.
+  const node = await startFlux(['--gateway.heartbeat-ms=600', '--gateway.send-buffer-bytes=4096',
+    '--bench.rate=1000', '--bench.payload-bytes=2000', '--bench.rooms=1',
+    '--session.queue-budget-bytes=268435456']);
+  try {
+    const raw = await RawClient.connect(node.port);
+    await raw.hello();
+    raw.sendFrame(1, JSON.stringify({ op: 'subscribe', room: 'bench.0', id: 1 }));
+    await raw.until(() => raw.texts().some((f) => f.type === 'snapshot'));
+    raw.sock.pause();
+    const started = Date.now();
+    // The drop shows as a write that fails.
+    await flood(raw, encodeFrame(10, 'alive'), 500, started + 10000, () => sleep(20));
+    const took = Date.now() - started;
+    assert.ok(raw.ended, `still connected after ${took} ms (heartbeat 600 ms)`);
+    assert.ok(node.logs.some((l) => l.includes('reads nothing')),
+      `dropped as a client that reads nothing; logs: ${node.logs.slice(-3).join('\n')}`);
+  } finally {
+    await node.stop();
+  }
+});
+
+test('a binary message on the native endpoint is refused with 1003, never echoed', async () => {
+  const raw = await RawClient.connect(flux.port);
+  await raw.hello();
+  raw.sendFrame(2, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])); // {"\xff\xfe"}
+  const closed = await raw.closed();
+  assert.equal(closed?.code, 1003);
+  assert.match(closed.reason, /binary/);
+  assert.deepEqual(raw.errors, []); // no invalid UTF-8 in any text frame
+  assert.ok(!raw.texts().some((f) => f.type === 'error'), 'not parsed as a request');
+});
+
+test('Socket.IO over WebSocket refuses binary frames with 1003 too', async () => {
+  // Flux's Socket.IO takes no binary packets (5/6 are refused), so a binary
+  // frame can never be a valid attachment.
+  const raw = await RawClient.connect(flux.port, { path: '/socket.io/?EIO=4&transport=websocket' });
+  await raw.until(() => raw.frames.some((f) => f.opcode === 1 && f.payload[0] === 0x30)); // open
+  raw.sendFrame(2, Buffer.from([0x34, 0x30, 0xff, 0xfe])); // "40" + bytes that are not UTF-8
+  const closed = await raw.closed();
+  assert.equal(closed?.code, 1003);
+  assert.deepEqual(raw.errors, []);
 });
