@@ -31,10 +31,8 @@ void start_frame(json::writer& w, const char* type, const std::string& id) {
 bool parse(std::string_view text, request& out, const char*& err_code,
            std::string& err_message) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
+  if (!json::parse(doc, text, err_message)) {
     err_code = code::bad_json;
-    err_message = "message is not valid JSON";
     return false;
   }
   if (!doc.IsObject()) {

@@ -119,7 +119,7 @@ void stats(const std::shared_ptr<context>& ctx, const request& req,
 // they are summed into one series per field instead of one per client.
 std::string prometheus(const std::string& status, const context& ctx) {
   rapidjson::Document doc;
-  doc.Parse(status.c_str());
+  json::parse(doc, status); // on failure doc is null: no metrics
   std::ostringstream out;
   auto metric_name = [](std::string kind, const std::string& field) {
     std::string n = "flux_" + kind + "_" + field;
