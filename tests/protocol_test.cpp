@@ -5,6 +5,7 @@
 #include "actors/outbound_queue.hpp"
 #include "core/event.hpp"
 #include "gateway/protocol.hpp"
+#include "gateway/ws_frame.hpp"
 
 using namespace flux;
 
@@ -82,6 +83,23 @@ TEST_CASE("protocol refuses nesting, a NUL and trailing data as bad_json") {
   std::string nested = R"({"op":"ping","x":)" + std::string(63, '[')
                        + std::string(63, ']') + "}";
   CHECK(parse(nested).ok);
+}
+
+TEST_CASE("protocol cuts an unknown op on a UTF-8 code point boundary") {
+  auto op = [](const std::string& name) {
+    return parse(R"({"op":")" + name + R"("})");
+  };
+  const std::string a31(31, 'a');
+  auto euro = op(a31 + "\xE2\x82\xAC"); // 31 + 3 bytes: byte 32 is inside €
+  CHECK(euro.code == "unknown_op");
+  CHECK(euro.message == "unknown op '" + a31 + "'");
+  CHECK(gateway::ws::valid_utf8(euro.message));
+  auto chart = op(std::string(30, 'a') + "\xF0\x9F\x93\x88"); // 📈, 4 bytes
+  CHECK(chart.message == "unknown op '" + std::string(30, 'a') + "'");
+  auto fits = op(std::string(29, 'a') + "\xE2\x82\xAC" + "zzz"); // ends at 32
+  CHECK(fits.message == "unknown op '" + std::string(29, 'a') + "\xE2\x82\xAC'");
+  CHECK(op(std::string(40, 'b')).message
+        == "unknown op '" + std::string(32, 'b') + "'");
 }
 
 TEST_CASE("protocol frames are valid JSON with the documented fields") {
