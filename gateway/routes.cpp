@@ -71,10 +71,6 @@ void answer_from(const std::shared_ptr<context>& ctx, response proto,
   });
 }
 
-std::string json_error(const caf::error& err) {
-  return "{\"error\":\"" + to_string(err) + "\"}";
-}
-
 // /stats?scope=cluster: every node's /stats document, from the cluster
 // actor (docs/cluster.md).
 void cluster_stats(const std::shared_ptr<context>& ctx, const request& req,
@@ -296,6 +292,14 @@ void static_file(const std::shared_ptr<context>& ctx, const request& req,
 }
 
 } // namespace
+
+std::string json_error(const caf::error& err) {
+  json::writer w;
+  w.start_object();
+  w.kv("error", to_string(err));
+  w.end_object();
+  return w.take();
+}
 
 response make_response(const request& req, http::status status,
                        std::string body, const char* content_type) {

@@ -1,11 +1,14 @@
 // json::parse, the one entry point for untrusted JSON: nesting limit
 // (brackets inside strings do not count), NUL bytes, trailing data, UTF-8,
-// and a huge nesting refused without recursion.
+// and a huge nesting refused without recursion; and json_error's escaping.
 #include <doctest/doctest.h>
 
 #include <string>
 
+#include <caf/all.hpp>
+
 #include "core/json.hpp"
+#include "gateway/routes.hpp"
 
 using namespace flux;
 
@@ -113,3 +116,18 @@ TEST_CASE("json::parse refuses a million brackets without recursing") {
   CHECK_FALSE(parses("[1,2,3," + std::string(1000000, '{')));
 }
 
+TEST_CASE("json_error escapes the error text into valid JSON") {
+  // CAF quotes the context; the failing actor's text may hold anything.
+  auto err = caf::make_error(caf::sec::runtime_error,
+                             std::string{"said \"no\" \\ back\n\t\x01 end"});
+  auto text = gateway::json_error(err);
+  rapidjson::Document doc;
+  std::string why;
+  REQUIRE_MESSAGE(json::parse(doc, text, why), why << ": " << text);
+  REQUIRE(doc.IsObject());
+  REQUIRE(doc["error"].IsString());
+  CHECK(std::string{doc["error"].GetString()} == to_string(err));
+  CHECK(to_string(err).find("said") != std::string::npos);
+  CHECK(text.find('\n') == std::string::npos); // control chars are escaped
+  CHECK(text.find('\x01') == std::string::npos);
+}
