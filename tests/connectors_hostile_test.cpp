@@ -1,7 +1,7 @@
 // A hostile or broken upstream: every connector's parser refuses answers
 // nested too deep, with a NUL, with junk after the JSON, with numbers out of
-// range or of the wrong type, each with a reason naming the problem (never
-// a crash or undefined behaviour).
+// range or of the wrong type, and feeds that declare XML entities, each
+// with a reason naming the problem (never a crash or undefined behaviour).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -117,6 +117,40 @@ TEST_CASE("CoinGecko and Open-Meteo (parse_json): hostile answers fail the "
   CHECK(om.error == "open-meteo: current.weather_code is not a WMO code");
   om = normalize_open_meteo("x", c, "{\"current\":" + deep + "}");
   CHECK(om.error == "open-meteo: invalid JSON: nested deeper than 64 levels");
+}
+
+TEST_CASE("RSS/Atom: entity declarations are refused (no XXE, no expansion)") {
+  std::vector<news_item> items;
+  std::string why;
+  const std::string item
+    = "<rss><channel><item><title>&e;</title><link>https://x.test/</link>"
+      "</item></channel></rss>";
+  // External entities: not loaded before either, but the feed was accepted.
+  CHECK_FALSE(parse_feed("<!DOCTYPE rss [<!ENTITY e SYSTEM "
+                         "\"file:///etc/passwd\">]>" + item, "x", items, why));
+  CHECK(has(why, "declares an XML entity"));
+  CHECK_FALSE(parse_feed("<!DOCTYPE rss [<!ENTITY % p SYSTEM "
+                         "\"http://127.0.0.1:1/x.dtd\"> %p;]>" + item,
+                         "x", items, why));
+  CHECK(has(why, "declares an XML entity"));
+  // Expansion below Expat's own threshold (8 MiB) was accepted before:
+  // 4 KiB of input became a 4 MiB title.
+  std::string blow = "<!DOCTYPE rss [<!ENTITY a \"" + std::string(1024, 'a')
+                     + "\"><!ENTITY e \"";
+  for (int i = 0; i < 4096; ++i)
+    blow += "&a;";
+  blow += "\">]>" + item;
+  CHECK_FALSE(parse_feed(blow, "x", items, why));
+  CHECK(has(why, "declares an XML entity"));
+  CHECK(items.empty());
+  // A DOCTYPE naming an external DTD (RSS 0.91) is fine: it is never loaded.
+  items.clear();
+  REQUIRE(parse_feed(
+    "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" "
+    "\"http://my.netscape.com/publish/formats/rss-0.91.dtd\">"
+    "<rss><channel><item><title>T</title><link>https://x.test/</link>"
+    "</item></channel></rss>", "x", items, why));
+  CHECK(items.size() == 1);
 }
 
 TEST_CASE("RSS dates: a hostile year or day is invalid, not an overflow") {
