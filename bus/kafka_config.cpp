@@ -5,6 +5,7 @@
 #include <librdkafka/rdkafka.h>
 #include <rapidjson/document.h>
 
+#include "core/json.hpp"
 #include "core/process.hpp"
 
 namespace flux::bus {
@@ -134,8 +135,7 @@ std::string get_str(const rapidjson::Value& obj, const char* name) {
 bool parse_kafka_stats(const char* json, size_t size, const std::string& topic,
                        kafka_stats& out) {
   rapidjson::Document doc;
-  doc.Parse(json, size);
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!json::parse(doc, {json, size}) || !doc.IsObject())
     return false;
   out = kafka_stats{};
   out.valid = true;

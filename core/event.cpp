@@ -78,11 +78,23 @@ bool valid_room_name(const std::string& name) {
   return name[0] != '.' && name[0] != '_' && name[0] != '-';
 }
 
+namespace {
+
+// json::parse's reason without its offset: the room directory logs each
+// distinct reason once, so the set of reasons must stay small.
+std::string kind_of_problem(const std::string& why) {
+  if (why.rfind("invalid JSON at offset", 0) == 0)
+    return "invalid JSON"; // a syntax error
+  auto at = why.find(" at offset ");
+  return at == std::string::npos ? why : why.substr(0, at);
+}
+
+} // namespace
+
 bool decode_event(const char* data, size_t size, event& out, std::string& why) {
   rapidjson::Document doc;
-  doc.Parse(data, size);
-  if (doc.HasParseError()) {
-    why = "invalid JSON";
+  if (!json::parse(doc, {data, size}, why)) {
+    why = kind_of_problem(why);
     return false;
   }
   if (!doc.IsObject()) {

@@ -38,8 +38,8 @@ typename Inspector::result_type inspect(Inspector& f, event& x) {
 // Serializes to the documented JSON record format.
 std::string encode_event(const event& e);
 
-// Parses and validates a JSON record. On failure returns false and sets
-// `why` to a short reason (e.g. "missing field 'room'").
+// Parses (json::parse) and validates a JSON record. On failure returns false
+// and sets `why` to a short reason from a small set, without offsets.
 bool decode_event(const char* data, size_t size, event& out, std::string& why);
 
 // Room names: 1-64 chars of [a-z0-9._-], starting with a letter or digit.

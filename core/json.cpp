@@ -46,6 +46,33 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+// True when a string decoded from a lone \uDC00-\uDFFF escape: RapidJSON
+// turns it into the bytes ED B0-BF xx, which are not UTF-8. Raw input bytes
+// are validated by the parser, so only an escape can produce them.
+bool has_lone_surrogate(const char* s, size_t n) {
+  for (size_t i = 0; i + 1 < n; ++i)
+    if (static_cast<unsigned char>(s[i]) == 0xED
+        && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+      return true;
+  return false;
+}
+
+// Recursion is bounded: the document is no deeper than the depth limit.
+bool has_lone_surrogate(const rapidjson::Value& v) {
+  if (v.IsString())
+    return has_lone_surrogate(v.GetString(), v.GetStringLength());
+  if (v.IsArray()) {
+    for (auto& item : v.GetArray())
+      if (has_lone_surrogate(item))
+        return true;
+  } else if (v.IsObject()) {
+    for (auto& m : v.GetObject())
+      if (has_lone_surrogate(m.name) || has_lone_surrogate(m.value))
+        return true;
+  }
+  return false;
+}
+
 } // namespace
 
 bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
@@ -53,17 +80,26 @@ bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
   doc.SetNull();
   if (auto nul = static_cast<const char*>(
         std::memchr(text.data(), '\0', text.size()))) {
-    why = "a NUL byte at offset " + std::to_string(nul - text.data());
+    why = "invalid JSON: a NUL byte at offset "
+          + std::to_string(nul - text.data());
     return false;
   }
   if (nesting_depth(text, depth_limit) > depth_limit) {
-    why = "nested deeper than " + std::to_string(depth_limit) + " levels";
+    why = "invalid JSON: nested deeper than " + std::to_string(depth_limit)
+          + " levels";
     return false;
   }
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  constexpr unsigned flags = rapidjson::kParseIterativeFlag
+                             | rapidjson::kParseValidateEncodingFlag;
+  doc.Parse<flags>(text.data(), text.size());
   if (doc.HasParseError()) {
     why = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset())
           + ": " + rapidjson::GetParseError_En(doc.GetParseError());
+    doc.SetNull();
+    return false;
+  }
+  if (has_lone_surrogate(doc)) {
+    why = "invalid JSON: a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)";
     doc.SetNull();
     return false;
   }

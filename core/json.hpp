@@ -63,10 +63,10 @@ private:
 // any of them needs, far below what could exhaust a stack.
 constexpr int max_depth = 64;
 
-// Parses untrusted JSON: iteratively (no recursion), refusing nesting deeper
-// than `depth_limit`, a raw NUL byte anywhere (RapidJSON would stop there and
-// accept what came before) and anything after the root value. On failure
-// `doc` holds no value and `why` says what is wrong and where.
+// Parses untrusted JSON iteratively, refusing nesting over `depth_limit`, a
+// NUL byte (RapidJSON stops there), anything after the root, and text or
+// escapes that are not UTF-8 (a lone surrogate). On failure `doc` holds no
+// value and `why` ("invalid JSON...") says what is wrong and where.
 bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
            int depth_limit = max_depth);
 inline bool parse(rapidjson::Document& doc, std::string_view text) {

@@ -32,9 +32,10 @@ bool normalize_coinbase_ticker(const std::string& message,
                                std::string& product, std::string& payload,
                                std::string& why) {
   rapidjson::Document doc;
-  doc.Parse(message.data(), message.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    why = "invalid JSON";
+  if (!json::parse(doc, message, why))
+    return false;
+  if (!doc.IsObject()) {
+    why = "message is not a JSON object";
     return false;
   }
   std::string type;
@@ -338,10 +339,12 @@ private:
                   {{"reason", why}, {"count", std::to_string(malformed_)}});
       return;
     }
+    // Not a ticker, so valid JSON (normalize_coinbase_ticker said why
+    // otherwise): a control message such as subscriptions or error.
     rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
     std::string type;
-    if (doc.HasParseError() || !doc.IsObject() || !json::get(doc, "type", type))
+    if (!json::parse(doc, text) || !doc.IsObject()
+        || !json::get(doc, "type", type))
       return;
     if (type == "subscriptions") {
       std::lock_guard<std::mutex> guard{mtx_};

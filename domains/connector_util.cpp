@@ -7,8 +7,6 @@
 #include <ctime>
 #include <map>
 
-#include <rapidjson/error/en.h>
-
 #include "core/process.hpp"
 
 namespace flux::connectors {
@@ -48,6 +46,14 @@ bool number(const rapidjson::Value& obj, const char* name, double& out) {
     return end != s && *end == '\0' && std::isfinite(out);
   }
   return false;
+}
+
+bool unix_seconds_to_ms(double seconds, int64_t& ms) {
+  constexpr double year_3000 = 32503680000.0;
+  if (!(seconds >= 0 && seconds < year_3000)) // also false for NaN
+    return false;
+  ms = static_cast<int64_t>(seconds) * 1000;
+  return true;
 }
 
 std::string fnv1a_hex(const std::string& text) {
@@ -163,7 +169,7 @@ int64_t parse_rfc822(const std::string& text) {
   }
   char* end = nullptr;
   long d = std::strtol(p, &end, 10);
-  if (end == p)
+  if (end == p || d < 1 || d > 31)
     return -1;
   p = end;
   skip_ws();
@@ -179,8 +185,10 @@ int64_t parse_rfc822(const std::string& text) {
   long y = std::strtol(p, &end, 10);
   if (end == p)
     return -1;
-  if (y < 100)
+  if (y >= 0 && y < 100)
     y += y < 50 ? 2000 : 1900;
+  if (y < 1 || y > 9999) // a hostile year would overflow the ms count
+    return -1;
   p = end;
   skip_ws();
   int h = 0, mi = 0, s = 0;
@@ -247,11 +255,9 @@ bool check_http(const std::string& what, const httpc::response& res,
 
 bool parse_json(const std::string& what, const std::string& body,
                 rapidjson::Document& doc, fetch_result& r) {
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError()) {
-    r = failure(what + ": invalid JSON at offset "
-                + std::to_string(doc.GetErrorOffset()) + " ("
-                + rapidjson::GetParseError_En(doc.GetParseError()) + ")");
+  std::string why;
+  if (!json::parse(doc, body, why)) {
+    r = failure(what + ": " + why);
     return false;
   }
   return true;

@@ -28,6 +28,11 @@ double round_to(double v, int digits);
 // Coinbase sends prices). False when absent, null or not numeric.
 bool number(const rapidjson::Value& obj, const char* name, double& out);
 
+// Seconds since the epoch as upstream APIs send them -> ms; false (and `ms`
+// untouched) unless 0 <= seconds < year 3000, so a hostile number cannot
+// overflow the conversion.
+bool unix_seconds_to_ms(double seconds, int64_t& ms);
+
 // Stable 16-hex-digit FNV-1a hash (event and item ids).
 std::string fnv1a_hex(const std::string& text);
 

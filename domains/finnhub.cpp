@@ -16,9 +16,10 @@ namespace flux::connectors {
 bool parse_finnhub_quote(const std::string& symbol, const std::string& body,
                          quote& out, std::string& why) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    why = "invalid JSON";
+  if (!json::parse(doc, body, why))
+    return false;
+  if (!doc.IsObject()) {
+    why = "answer is not a JSON object";
     return false;
   }
   std::string err;
@@ -45,8 +46,10 @@ bool parse_finnhub_quote(const std::string& symbol, const std::string& body,
     out.change_pct = out.prev_close > 0
                        ? (out.price / out.prev_close - 1) * 100 : 0;
   double t = 0;
-  if (number(doc, "t", t))
-    out.time_ms = static_cast<int64_t>(t) * 1000;
+  if (number(doc, "t", t) && !unix_seconds_to_ms(t, out.time_ms)) {
+    why = "field 't' is not a time in seconds since the epoch";
+    return false;
+  }
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cctype>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -63,6 +64,8 @@ std::string local(const char* name) {
 }
 
 struct feed_parser {
+  XML_Parser parser = nullptr;
+  bool refused_entity = false;      // the feed declared an entity
   std::vector<std::string> stack;   // element local names
   std::vector<std::string> text;    // character data per open element
   std::string root;
@@ -160,13 +163,29 @@ struct feed_parser {
 
 bool parse_feed(const std::string& xml, const std::string& fallback_source,
                 std::vector<news_item>& out, std::string& why) {
+  if (xml.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    why = "feed larger than 2 GiB";
+    return false;
+  }
   feed_parser fp;
   XML_Parser p = XML_ParserCreate(nullptr);
   if (!p) {
     why = "cannot create an XML parser";
     return false;
   }
+  fp.parser = p;
   XML_SetUserData(p, &fp);
+  // No feed needs its own entities, and declaring them is how billion
+  // laughs (expansion) and XXE (external entities) start: refuse any
+  // declaration, internal or external, general or parameter.
+  XML_SetEntityDeclHandler(
+    p, [](void* ud, const XML_Char*, int, const XML_Char*, int,
+          const XML_Char*, const XML_Char*, const XML_Char*,
+          const XML_Char*) {
+      auto* fp = static_cast<feed_parser*>(ud);
+      fp->refused_entity = true;
+      XML_StopParser(fp->parser, XML_FALSE);
+    });
   XML_SetElementHandler(
     p,
     [](void* ud, const XML_Char* name, const XML_Char** attrs) {
@@ -178,9 +197,15 @@ bool parse_feed(const std::string& xml, const std::string& fallback_source,
     if (!fp->text.empty())
       fp->text.back().append(s, static_cast<size_t>(len));
   });
-  // External entities are never loaded (no handler is set); Expat >= 2.4
-  // also protects against entity expansion attacks by default.
+  // External entities and DTDs are never loaded either (no handler is set).
   auto ok = XML_Parse(p, xml.data(), static_cast<int>(xml.size()), 1);
+  if (fp.refused_entity) {
+    why = "the feed declares an XML entity (refused: entity expansion and "
+          "external entities are not allowed) at line "
+          + std::to_string(XML_GetCurrentLineNumber(p));
+    XML_ParserFree(p);
+    return false;
+  }
   if (ok == XML_STATUS_ERROR) {
     why = "invalid XML at line " + std::to_string(XML_GetCurrentLineNumber(p))
           + ": " + XML_ErrorString(XML_GetErrorCode(p));

@@ -21,9 +21,10 @@ std::string newsdata_url(const std::string& base, const std::string& key,
 bool parse_newsdata(const std::string& body, std::vector<news_item>& out,
                     std::string& why) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    why = "invalid JSON";
+  if (!json::parse(doc, body, why))
+    return false;
+  if (!doc.IsObject()) {
+    why = "answer is not a JSON object";
     return false;
   }
   std::string status;

@@ -128,9 +128,12 @@ fetch_result normalize_open_meteo(const std::string& source, const city& c,
     wind_dir = 0;
   if (!number(v, "weather_code", code))
     return failure("open-meteo: missing current.weather_code");
+  if (!(code >= 0 && code <= 99)) // WMO codes; also keeps the cast defined
+    return failure("open-meteo: current.weather_code is not a WMO code");
   int64_t observed = 0;
-  if (number(v, "time", time)) {
-    observed = static_cast<int64_t>(time) * 1000; // timeformat=unixtime
+  if (number(v, "time", time)) { // timeformat=unixtime
+    if (!unix_seconds_to_ms(time, observed))
+      return failure("open-meteo: current.time is not a time in seconds");
   } else {
     std::string iso;
     if (json::get(v, "time", iso))

@@ -85,12 +85,9 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
                    "body over " + std::to_string(opts.max_body_bytes)
                      + " bytes");
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError())
-    return problem(http::status::bad_request,
-                   "invalid JSON at offset "
-                     + std::to_string(doc.GetErrorOffset()) + ": "
-                     + rapidjson::GetParseError_En(doc.GetParseError()));
+  std::string why;
+  if (!json::parse(doc, body, why))
+    return problem(http::status::bad_request, why);
   std::vector<rapidjson::Value*> items;
   if (doc.IsArray()) {
     for (auto& v : doc.GetArray())

@@ -1,6 +1,7 @@
 #include "gateway/protocol.hpp"
 
 #include "core/json.hpp"
+#include "core/utf8.hpp"
 
 namespace flux::protocol {
 
@@ -31,10 +32,8 @@ void start_frame(json::writer& w, const char* type, const std::string& id) {
 bool parse(std::string_view text, request& out, const char*& err_code,
            std::string& err_message) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
+  if (!json::parse(doc, text, err_message)) {
     err_code = code::bad_json;
-    err_message = "message is not valid JSON";
     return false;
   }
   if (!doc.IsObject()) {
@@ -59,7 +58,7 @@ bool parse(std::string_view text, request& out, const char*& err_code,
   else if (name == "rooms") out.kind = op::rooms;
   else {
     err_code = code::unknown_op;
-    err_message = "unknown op '" + name.substr(0, 32) + "'";
+    err_message = "unknown op '" + std::string{utf8_prefix(name, 32)} + "'";
     return false;
   }
   if (out.kind == op::subscribe || out.kind == op::unsubscribe) {

@@ -71,10 +71,6 @@ void answer_from(const std::shared_ptr<context>& ctx, response proto,
   });
 }
 
-std::string json_error(const caf::error& err) {
-  return "{\"error\":\"" + to_string(err) + "\"}";
-}
-
 // /stats?scope=cluster: every node's /stats document, from the cluster
 // actor (docs/cluster.md).
 void cluster_stats(const std::shared_ptr<context>& ctx, const request& req,
@@ -119,7 +115,7 @@ void stats(const std::shared_ptr<context>& ctx, const request& req,
 // they are summed into one series per field instead of one per client.
 std::string prometheus(const std::string& status, const context& ctx) {
   rapidjson::Document doc;
-  doc.Parse(status.c_str());
+  json::parse(doc, status); // on failure doc is null: no metrics
   std::ostringstream out;
   auto metric_name = [](std::string kind, const std::string& field) {
     std::string n = "flux_" + kind + "_" + field;
@@ -296,6 +292,14 @@ void static_file(const std::shared_ptr<context>& ctx, const request& req,
 }
 
 } // namespace
+
+std::string json_error(const caf::error& err) {
+  json::writer w;
+  w.start_object();
+  w.kv("error", to_string(err));
+  w.end_object();
+  return w.take();
+}
 
 response make_response(const request& req, http::status status,
                        std::string body, const char* content_type) {

@@ -17,6 +17,10 @@ using responder = std::function<void(response)>;
 void route(const std::shared_ptr<context>& ctx,
            const http::request<http::string_body>& req, responder respond);
 
+// {"error": "<err as text>"}, escaped (CAF puts quotes and whatever the
+// failing actor said into the text): the 503 body of /stats and /metrics.
+std::string json_error(const caf::error& err);
+
 // Builds a response with the request's version and keep-alive.
 response make_response(const http::request<http::string_body>& req,
                        http::status status, std::string body,

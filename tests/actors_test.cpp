@@ -413,9 +413,24 @@ TEST_CASE_FIXTURE(fixture, "malformed records are skipped and counted, and "
                  int64_t{0}, std::string{"{not json"});
   caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
                  int64_t{1}, encode_event(make_event("ok", "custom.room", "1")));
+  // Nested 10,000 deep, and a good record followed by a NUL and garbage:
+  // both were accepted (and the first recursed into) before.
+  auto deep = encode_event(make_event("d", "custom.room", "1"));
+  deep.insert(deep.size() - 1, ",\"x\":" + std::string(10000, '[')
+                                 + std::string(10000, ']'));
+  caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
+                 int64_t{2}, deep);
+  caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
+                 int64_t{3},
+                 encode_event(make_event("n", "custom.room", "2"))
+                   + std::string{"\0garbage", 8});
   run();
   auto& st = state_of<room_directory_state>(dir);
-  CHECK(st.malformed == 1);
+  CHECK(st.malformed == 3);
+  CHECK(st.logged_malformed
+        == std::set<std::string>{"invalid JSON",
+                                 "invalid JSON: a NUL byte",
+                                 "invalid JSON: nested deeper than 64 levels"});
   CHECK(st.delivered == 1);
   CHECK(st.rooms.count("custom.room") == 1); // created on demand
   CHECK(state_of<forward_probe_state>(cluster_probe).offsets

@@ -5,6 +5,7 @@
 #include "actors/outbound_queue.hpp"
 #include "core/event.hpp"
 #include "gateway/protocol.hpp"
+#include "gateway/ws_frame.hpp"
 
 using namespace flux;
 
@@ -61,6 +62,44 @@ TEST_CASE("protocol rejects bad input with stable codes") {
   // The id is echoed even when the op is bad, so the client can match it.
   auto p = parse(R"({"op":"launch","id":9})");
   CHECK(p.req.id == "9");
+}
+
+TEST_CASE("protocol refuses nesting, a NUL and trailing data as bad_json") {
+  using namespace std::string_literals;
+  // Parsing stopped at the NUL before: this was answered with a pong.
+  auto nul = parse("{\"op\":\"ping\",\"id\":1}\0garbage"s);
+  CHECK_FALSE(nul.ok);
+  CHECK(nul.code == "bad_json");
+  CHECK(nul.message == "invalid JSON: a NUL byte at offset 20");
+  auto deep = parse(std::string(300000, '['));
+  CHECK(deep.code == "bad_json");
+  CHECK(deep.message == "invalid JSON: nested deeper than 64 levels");
+  CHECK(parse(R"({"op":"ping"} {"op":"ping"})").code == "bad_json");
+  CHECK(parse(R"({"op":"ping","id":1}])").code == "bad_json");
+  // What json::parse refuses never reaches the reply: no invalid UTF-8.
+  CHECK(parse("{\"op\":\"\xFF\"}").code == "bad_json");
+  CHECK(parse(R"({"op":"\udc00"})").code == "bad_json");
+  // Nesting up to the limit is still a request.
+  std::string nested = R"({"op":"ping","x":)" + std::string(63, '[')
+                       + std::string(63, ']') + "}";
+  CHECK(parse(nested).ok);
+}
+
+TEST_CASE("protocol cuts an unknown op on a UTF-8 code point boundary") {
+  auto op = [](const std::string& name) {
+    return parse(R"({"op":")" + name + R"("})");
+  };
+  const std::string a31(31, 'a');
+  auto euro = op(a31 + "\xE2\x82\xAC"); // 31 + 3 bytes: byte 32 is inside €
+  CHECK(euro.code == "unknown_op");
+  CHECK(euro.message == "unknown op '" + a31 + "'");
+  CHECK(gateway::ws::valid_utf8(euro.message));
+  auto chart = op(std::string(30, 'a') + "\xF0\x9F\x93\x88"); // 📈, 4 bytes
+  CHECK(chart.message == "unknown op '" + std::string(30, 'a') + "'");
+  auto fits = op(std::string(29, 'a') + "\xE2\x82\xAC" + "zzz"); // ends at 32
+  CHECK(fits.message == "unknown op '" + std::string(29, 'a') + "\xE2\x82\xAC'");
+  CHECK(op(std::string(40, 'b')).message
+        == "unknown op '" + std::string(32, 'b') + "'");
 }
 
 TEST_CASE("protocol frames are valid JSON with the documented fields") {
@@ -122,6 +161,34 @@ TEST_CASE("event records round-trip and are validated") {
   std::string ok = R"({"id":"a","room":"r","ts":1,"data":{"v":1}})";
   REQUIRE(decode_event(ok.data(), ok.size(), back, why));
   CHECK(back.kind == event_kind::snapshot);
+}
+
+TEST_CASE("the bus record decoder refuses hostile JSON with a stable reason") {
+  using namespace std::string_literals;
+  auto reason = [](const std::string& s) {
+    event x;
+    std::string why;
+    CHECK_FALSE(decode_event(s.data(), s.size(), x, why));
+    return why;
+  };
+  const std::string head = R"({"id":"a","room":"r","ts":1,"data":)";
+  // 10,000 levels inside 'data' were accepted (and recursed into) before.
+  CHECK(reason(head + std::string(10000, '[') + std::string(10000, ']') + "}")
+        == "invalid JSON: nested deeper than 64 levels");
+  // A valid record, then a NUL and garbage: accepted before.
+  CHECK(reason(head + "1}\0garbage"s) == "invalid JSON: a NUL byte");
+  CHECK(reason(head + "\"x\0y\"}"s) == "invalid JSON: a NUL byte");
+  CHECK(reason(head + "1} trailing") == "invalid JSON");
+  CHECK(reason(head + "\"\xFF\"}") == "invalid JSON");
+  CHECK(reason(head + "\"\\udc00\"}")
+        == "invalid JSON: a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)");
+  // No offsets: the directory logs each distinct reason once.
+  CHECK(reason(head + "1}\0"s) == reason("{}\0"s));
+  CHECK(reason(std::string(1000000, '[')) == reason("[[" + std::string(99, '{')));
+  event ok;
+  std::string why;
+  auto deep_ok = head + std::string(63, '[') + std::string(63, ']') + "}";
+  CHECK(decode_event(deep_ok.data(), deep_ok.size(), ok, why));
 }
 
 TEST_CASE("outbound_queue bounds bytes and merges small frames into a batch") {

@@ -1,0 +1,133 @@
+// json::parse, the one entry point for untrusted JSON: nesting limit
+// (brackets inside strings do not count), NUL bytes, trailing data, UTF-8,
+// and a huge nesting refused without recursion; and json_error's escaping.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "core/json.hpp"
+#include "gateway/routes.hpp"
+
+using namespace flux;
+
+namespace {
+
+std::string nested(char open, int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i)
+    s += open == '[' ? "[" : "{\"k\":";
+  s += "1";
+  for (int i = 0; i < depth; ++i)
+    s += open == '[' ? ']' : '}';
+  return s;
+}
+
+bool parses(std::string_view text, std::string* why_out = nullptr) {
+  rapidjson::Document doc;
+  std::string why;
+  bool ok = json::parse(doc, text, why);
+  CHECK(ok == why.empty());
+  if (!ok)
+    CHECK(doc.IsNull()); // no half-parsed value is left behind
+  if (why_out)
+    *why_out = why;
+  return ok;
+}
+
+} // namespace
+
+TEST_CASE("json::parse accepts nesting up to the limit and refuses one more") {
+  for (char open : {'[', '{'}) {
+    CAPTURE(open);
+    CHECK(parses(nested(open, json::max_depth)));
+    std::string why;
+    CHECK_FALSE(parses(nested(open, json::max_depth + 1), &why));
+    CHECK(why == "invalid JSON: nested deeper than 64 levels");
+  }
+  // Mixed arrays and objects count alike.
+  std::string mixed;
+  for (int i = 0; i < 33; ++i)
+    mixed += "[{\"k\":";
+  mixed.pop_back();
+  CHECK_FALSE(parses(mixed + "1"));
+  // A smaller limit can be asked for.
+  rapidjson::Document doc;
+  std::string why;
+  CHECK(json::parse(doc, nested('[', 3), why, 3));
+  CHECK_FALSE(json::parse(doc, nested('[', 4), why, 3));
+}
+
+TEST_CASE("json::parse does not count brackets inside strings") {
+  std::string deep_text(1000, '[');
+  CHECK(parses("[\"" + deep_text + "\"]"));
+  CHECK(parses("{\"" + std::string(1000, '{') + "\":\"" + deep_text + "\"}"));
+  // An escaped quote does not end the string ...
+  CHECK(parses("[\"\\\"" + deep_text + "\"]"));
+  // ... but an escaped backslash followed by a quote does: what follows is
+  // real nesting again.
+  std::string why;
+  CHECK_FALSE(parses("[\"\\\\\"," + nested('[', 64) + "]", &why));
+  CHECK(why == "invalid JSON: nested deeper than 64 levels");
+  CHECK(parses("[\"\\\\\"," + nested('[', 63) + "]"));
+}
+
+TEST_CASE("json::parse refuses a NUL byte anywhere") {
+  using namespace std::string_literals;
+  std::string why;
+  CHECK_FALSE(parses("{\"op\":\"ping\"}\0garbage"s, &why));
+  CHECK(why == "invalid JSON: a NUL byte at offset 13");
+  CHECK_FALSE(parses("{\"op\":\"pi\0ng\"}"s));
+  CHECK_FALSE(parses("\0"s));
+  CHECK(parses("{\"op\":\"pi\\u0000ng\"}")); // an escaped NUL is just data
+}
+
+TEST_CASE("json::parse refuses anything after the root value") {
+  std::string why;
+  CHECK_FALSE(parses("{\"a\":1} x", &why));
+  CHECK(why.find("invalid JSON at offset 8") == 0);
+  CHECK_FALSE(parses("{}{}"));
+  CHECK_FALSE(parses("1 2"));
+  CHECK_FALSE(parses("[1]]"));
+  CHECK(parses(" {\"a\":1} \n\t"));
+  CHECK_FALSE(parses(""));
+  CHECK_FALSE(parses("   "));
+}
+
+TEST_CASE("json::parse refuses invalid UTF-8, which would reach clients") {
+  CHECK(parses("[\"\xE2\x82\xAC 10\"]"));         // €
+  CHECK(parses("[\"\xF0\x9F\x93\x88\"]"));        // 📈
+  CHECK_FALSE(parses("[\"\xFF\"]"));
+  CHECK_FALSE(parses("[\"\xC0\xAF\"]"));           // overlong '/'
+  CHECK_FALSE(parses("[\"\xED\xA0\x80\"]"));       // surrogate D800
+  CHECK_FALSE(parses("[\"\xE2\x82\"]"));           // truncated
+  CHECK_FALSE(parses("{\"\xFF\":1}"));             // in a key too
+  CHECK_FALSE(parses("[\"\\udc00\"]"));            // a lone surrogate escape
+}
+
+TEST_CASE("json::parse refuses a million brackets without recursing") {
+  std::string why;
+  CHECK_FALSE(parses(std::string(1000000, '['), &why));
+  CHECK(why == "invalid JSON: nested deeper than 64 levels");
+  CHECK_FALSE(parses(nested('[', 1000000)));
+  CHECK_FALSE(parses(nested('{', 200000)));
+  // Deep but never closed, behind a long valid prefix: still refused.
+  CHECK_FALSE(parses("[1,2,3," + std::string(1000000, '{')));
+}
+
+TEST_CASE("json_error escapes the error text into valid JSON") {
+  // CAF quotes the context; the failing actor's text may hold anything.
+  auto err = caf::make_error(caf::sec::runtime_error,
+                             std::string{"said \"no\" \\ back\n\t\x01 end"});
+  auto text = gateway::json_error(err);
+  rapidjson::Document doc;
+  std::string why;
+  REQUIRE_MESSAGE(json::parse(doc, text, why), why << ": " << text);
+  REQUIRE(doc.IsObject());
+  REQUIRE(doc["error"].IsString());
+  CHECK(std::string{doc["error"].GetString()} == to_string(err));
+  CHECK(to_string(err).find("said") != std::string::npos);
+  CHECK(text.find('\n') == std::string::npos); // control chars are escaped
+  CHECK(text.find('\x01') == std::string::npos);
+}
