@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "core/json.hpp"
+
+// What every fuzz target asserts besides "no sanitizer report": an invariant
+// that fails aborts (libFuzzer then saves the input as a crash), in release
+// builds too, so assert() is not used.
+#define FUZZ_CHECK(cond)                                                     \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,        \
+                   __LINE__, #cond);                                         \
+      std::abort();                                                          \
+    }                                                                        \
+  } while (0)
+
+namespace flux::fuzz {
+
+// Whether `text` is one JSON value as Flux's own untrusted-input parser
+// accepts it: whatever Flux builds from an input (frames, answers, records)
+// must be.
+inline bool is_json(std::string_view text) {
+  rapidjson::Document doc;
+  std::string why;
+  return json::parse(doc, text, why);
+}
+
+} // namespace flux::fuzz
