@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (flux::connectors::normalize_coinbase_ticker(message, product, payload,
                                                   why)) {
     FUZZ_CHECK(!product.empty());
-    FUZZ_CHECK(flux::fuzz::is_json(payload));
+    FUZZ_CHECK(flux::fuzz::is_frame_json(payload));
   }
   return 0;
 }

@@ -7,7 +7,8 @@
 namespace flux::fuzz {
 
 // What a connector hands the poller: a failure says why; every event of a
-// success is a valid record with JSON data, for the bus to carry as it is.
+// success is a valid record whose data is JSON and UTF-8, for the bus to
+// carry as it is into every subscriber's text frames.
 inline void check_fetch(const fetch_result& r) {
   if (!r.ok) {
     FUZZ_CHECK(!r.error.empty());
@@ -15,7 +16,7 @@ inline void check_fetch(const fetch_result& r) {
   }
   for (auto& e : r.events) {
     FUZZ_CHECK(valid_room_name(e.room));
-    FUZZ_CHECK(is_json(e.data));
+    FUZZ_CHECK(is_frame_json(e.data));
     auto text = encode_event(e);
     event back;
     std::string why;

@@ -13,6 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!why.empty());
     return 0;
   }
-  FUZZ_CHECK(flux::fuzz::is_json(flux::connectors::stock_movers_payload({q, q})));
+  FUZZ_CHECK(flux::fuzz::is_frame_json(flux::connectors::stock_movers_payload({q, q})));
   return 0;
 }

@@ -59,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(e.room == room);
     FUZZ_CHECK(flux::valid_room_name(e.room));
     FUZZ_CHECK(!e.id.empty());
+    FUZZ_CHECK(flux::fuzz::is_frame_json(e.data));
     FUZZ_CHECK(e.kind != flux::event_kind::update || !e.key.empty());
     auto text = flux::encode_event(e);
     flux::event back;

@@ -25,6 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto merged = c::merge_news(std::move(items), 10);
   FUZZ_CHECK(merged.size() <= 10);
-  FUZZ_CHECK(flux::fuzz::is_json(c::news_payload(merged)));
+  FUZZ_CHECK(flux::fuzz::is_frame_json(c::news_payload(merged)));
   return 0;
 }

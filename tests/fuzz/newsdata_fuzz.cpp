@@ -15,6 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto merged = flux::connectors::merge_news(std::move(items), 10);
   FUZZ_CHECK(merged.size() <= 10);
-  FUZZ_CHECK(flux::fuzz::is_json(flux::connectors::news_payload(merged)));
+  FUZZ_CHECK(flux::fuzz::is_frame_json(flux::connectors::news_payload(merged)));
   return 0;
 }
