@@ -18,7 +18,7 @@ const gw::ingest_options& options() {
   static const gw::ingest_options opts = [] {
     gw::ingest_options o;
     o.token = "tok";
-    o.max_body_bytes = 64 * 1024;
+    o.max_body_bytes = 1 << 20; // the default
     o.max_events = 50;
     std::string why;
     for (const char* spec : {"ops.incidents:snapshot", "ops.metrics:stream"}) {
