@@ -1,11 +1,14 @@
 # Flux in a container: build stage and a slim runtime stage on Debian
-# bookworm, with the same packages scripts/setup installs.
+# bookworm, with the same packages scripts/setup installs (the build stage
+# also has the test packages' clang-14, libFuzzer and sanitizer runtimes, so
+# scripts/fuzz and scripts/test --sanitize run in it).
 FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libcaf-dev libboost-dev \
       libboost-system-dev librdkafka-dev rapidjson-dev doctest-dev \
       libssl-dev zlib1g-dev libexpat1-dev ca-certificates nodejs npm \
+      clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
