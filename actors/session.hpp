@@ -15,7 +15,8 @@
 // client_socket). A client that falls behind first gets keyed updates
 // (tickers) conflated to the latest value per key; one that still cannot
 // keep up is disconnected with a clear reason rather than letting memory
-// grow.
+// grow. A join's frames (a snapshot larger than the budget arrives in
+// pieces, see room_core) are queued as the client reads them.
 //
 // Messages:
 //   (client_text_atom, text)      a message from the client (socket thread)
@@ -63,6 +64,14 @@ struct subscription {
   // still re-reading Kafka, or lags its cluster peer): the client has
   // everything up to here, so events up to it are dropped, not sent twice.
   int64_t skip_until = -1;
+  // A join's frames not queued yet (a large snapshot's pieces, or many
+  // missed events, shared with the room): queued as the client reads,
+  // before anything newer of the room.
+  room_frames_ptr backlog;
+  size_t backlog_next = 0;
+  // Events other than updates that arrived while frames of the room were
+  // waiting here (backlog or conflated): they keep their place by position.
+  std::vector<std::pair<int64_t, frame_ptr>> held;
 };
 
 struct session_state {
@@ -81,6 +90,7 @@ struct session_state {
     conflated;
   std::vector<std::pair<std::string, std::string>> conflated_order;
   uint64_t conflated_drops = 0; // updates replaced by a newer one
+  size_t held_bytes = 0; // of every subscription's `held`, at most the budget
   bool sio_connected = false; // Socket.IO: CONNECT to "/" accepted
   int64_t last_pong_ms = 0;
   uint64_t join_seq = 0;
