@@ -126,11 +126,13 @@ struct subscribed_session {
     : sys_(f.sys), run_([&f] { f.run(); }) {
     node_probe = sys_.spawn(probe);
     bus = sys_.spawn(bus::embedded_bus, bus::embedded_bus_options{});
+    sopts.queue_budget = 8192;
+    directory_options dopts; // snapshot pieces fit the budget (as in main)
+    dopts.room.snapshot_piece_bytes = sopts.queue_budget / 4;
     dir = sys_.spawn(room_directory,
                      std::vector<room_decl>{{"t", room_class::stream}},
-                     directory_options{}, bus, node_probe);
+                     dopts, bus, node_probe);
     sock = std::make_shared<recording_socket>();
-    sopts.queue_budget = 8192;
     s = sys_.spawn(session, std::string{"s-1"}, sock, dir, node_probe, sopts);
     sock->session = s;
     run_();
