@@ -305,3 +305,25 @@ TEST_CASE("a resume from a position further ahead of the room than the "
                                      std::numeric_limits<int64_t>::max()));
   CHECK(e.reason == "ahead_of_room");
 }
+
+TEST_CASE("a new epoch keeps only as many old keys as one snapshot piece "
+          "holds, all of them in the snapshot") {
+  room_options o;
+  o.snapshot_piece_bytes = 1000;
+  room_core room{"r", room_class::stream, o};
+  std::string pad = "\"" + std::string(100, 'x') + "\"";
+  for (int i = 0; i < 30; ++i)
+    room.apply(ev(std::to_string(i), event_kind::update,
+                  "k" + std::to_string(i), pad),
+               "E1", i);
+  room.apply(ev("n", event_kind::update, "new", "1"), "E2", 0);
+  CHECK(room.keys() < 10);
+  CHECK(room.evicted() == 31 - room.keys());
+  auto j = room.join(std::nullopt);
+  REQUIRE(j.frames->size() == 1); // no position for old keys as events
+  auto d = parse((*j.frames)[0].frame);
+  CHECK_FALSE(d.HasMember("more"));
+  CHECK(d["data"].HasMember("new"));
+  CHECK(d["data"].HasMember("k29")); // the newest old keys stay
+  CHECK_FALSE(d["data"].HasMember("k0"));
+}
