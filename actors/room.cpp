@@ -167,6 +167,10 @@ caf::behavior room(self_ptr self, std::string name,
       w.kv("events", core.applied());
       w.kv("duplicates", core.duplicates());
       w.kv("history", static_cast<uint64_t>(core.ring_size()));
+      w.kv("keys", static_cast<uint64_t>(core.keys()));
+      w.kv("state_bytes", static_cast<uint64_t>(core.state_bytes()));
+      w.kv("evicted_keys", core.evicted());
+      w.kv("oversized_events", core.oversized());
       w.kv("frames_out", st.frames_out);
       w.kv("fanout_messages", st.fanout_messages);
       w.kv("direct_bursts", st.direct_bursts);

@@ -25,7 +25,7 @@
 //       answered with (commit_atom, partition, pos) once applied
 //   (subscribe_atom, session, epoch, pos, resume:bool)
 //       -> (resumed:bool, reason, missed:int64, epoch, last_pos:int64,
-//           std::vector<frame_ptr>)
+//           room_frames_ptr: the snapshot, in pieces, or the missed events)
 //       then (frame_atom, room_burst) to the session per burst of new
 //       events, in position order
 //   (direct_atom, fanout_link_ptr, seq:uint64, limit:uint64)  from a

@@ -9,10 +9,23 @@
 
 #include "core/dedup_window.hpp"
 #include "core/event.hpp"
+#include "core/json.hpp"
 
 // The state of one room without the actor around it, so it can be tested
 // directly: the latest snapshot, a bounded ring of recent events with their
 // positions, and the rules for resuming from a position.
+//
+// Bounds (docs/protocol.md): a stream room keeps at most max_keys keys and
+// max_bytes of them, evicting the least recently updated key; an event
+// whose data is over max_event_bytes is dropped (counted as oversized), so
+// every frame fits a session's queue. A join whose snapshot would be larger
+// than snapshot_piece_bytes gets it in pieces: a snapshot frame ("more":
+// true) with the keys last updated at or before its position, then the
+// other keys' latest update events in position order, up to last_pos(). A
+// client that only knows snapshots and events builds the same state from
+// them. A resume from more than resume_ahead positions past the room's
+// last one is refused (ahead_of_room): within it, a node that lags (still
+// re-reading Kafka, or behind its cluster peer) will reach it.
 namespace flux {
 
 enum class room_class { snapshot, stream };
@@ -23,13 +36,18 @@ bool parse_room_class(const std::string& text, room_class& out);
 struct room_options {
   size_t history = 256;     // events kept in the ring
   size_t dedup_window = 4096;
+  size_t max_keys = 10000;          // keys of a stream room
+  size_t max_bytes = 16u << 20;     // a stream room's state (frames + keys)
+  size_t max_event_bytes = 128u << 10; // an event's data + key
+  size_t snapshot_piece_bytes = 256u << 10; // first snapshot frame of a join
+  int64_t resume_ahead = 100;       // positions a resume may be ahead
 };
 
 // What a subscriber gets when it joins.
 struct join_result {
   bool resumed = false;            // true: `frames` are exactly the missed events
-  std::string reason;              // why not resumed: gap_too_old, epoch_changed
-  std::vector<frame_ptr> frames;   // the snapshot, or the missed events
+  std::string reason; // why not: gap_too_old, epoch_changed, ahead_of_room
+  room_frames_ptr frames; // the snapshot (in pieces), or the missed events
   int64_t missed = 0;
 };
 
@@ -43,8 +61,12 @@ public:
   frame_ptr apply(const event& e, const std::string& epoch, int64_t pos);
 
   // The frame a new subscriber gets first: the latest state (data is null
-  // while the room has received nothing yet).
+  // while the room has received nothing yet), or its first piece.
   frame_ptr snapshot_frame();
+
+  // What a join without resume gets: the snapshot, in pieces if large.
+  // Built once per state and shared by every joiner until the next event.
+  room_frames_ptr snapshot_frames();
 
   // Joining: without a resume position, the snapshot. With one in the same
   // epoch that the ring still covers, exactly the events after it.
@@ -59,12 +81,25 @@ public:
   uint64_t applied() const { return applied_; }
   uint64_t duplicates() const { return duplicates_; }
   bool stale() const { return stale_; }
+  size_t keys() const { return latest_by_key_.size(); }
+  size_t state_bytes() const { return state_bytes_; }
+  uint64_t evicted() const { return evicted_; }
+  uint64_t oversized() const { return oversized_; }
 
 private:
-  struct entry {
-    int64_t pos;
-    frame_ptr frame;
+  // A key's latest update: its event frame (pos -1 once the epoch changed:
+  // it can only travel inside a snapshot), where the data starts in it, and
+  // its place in update order.
+  struct keyed {
+    room_frame latest;
+    size_t data_at = 0;
+    uint64_t seq = 0;
   };
+  using key_map = std::map<std::string, keyed>;
+
+  void set_key(const event& e, const frame_ptr& frame, int64_t pos);
+  void evict_oldest();
+  void write_key(json::writer& w, const key_map::value_type& k) const;
 
   std::string name_;
   room_class cls_;
@@ -76,10 +111,17 @@ private:
   // The ring covers every event of this room with a position > floor_.
   int64_t floor_ = -1;
   bool have_floor_ = false;
-  std::deque<entry> ring_;
-  // Latest state: the last snapshot's data, or the latest update per key.
+  std::deque<room_frame> ring_;
+  // Latest state: the last snapshot's data, or the latest update per key,
+  // with the keys in update order (oldest first) for eviction and pieces.
   std::string snapshot_data_;
-  std::map<std::string, std::string> latest_by_key_;
+  key_map latest_by_key_;
+  std::map<uint64_t, key_map::iterator> by_age_;
+  uint64_t next_seq_ = 0;
+  size_t state_bytes_ = 0;
+  uint64_t evicted_ = 0;
+  uint64_t oversized_ = 0;
+  room_frames_ptr cached_join_;
   bool stale_ = false;
   std::string status_data_;
   frame_ptr cached_snapshot_;

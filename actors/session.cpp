@@ -55,14 +55,6 @@ bool is_socketio(self_ptr self) {
   return self->state.opts.wire == wire_format::socketio;
 }
 
-// A room's frame: shared as is on native connections; wrapped as the
-// Socket.IO event named after the frame's type otherwise.
-void deliver(self_ptr self, frame_ptr frame) {
-  if (is_socketio(self))
-    frame = make_frame(socketio::from_frame(*frame));
-  enqueue(self, std::move(frame));
-}
-
 // The frame of a room's event for this client's wire format; the Socket.IO
 // form is built once per event and shared by every Socket.IO subscriber.
 frame_ptr wire_frame(self_ptr self, const room_frame& f) {
@@ -106,6 +98,8 @@ bool take_token(self_ptr self) {
 }
 
 void ask_direct(self_ptr self, const std::string& room, subscription& sub);
+void drain_backlog(self_ptr self, const std::string& room, subscription& sub);
+void forget_waiting(self_ptr self, const std::string& room, subscription& sub);
 
 void join(self_ptr self, const std::string& room, const std::string& id,
           bool resume, const std::string& epoch, int64_t pos) {
@@ -119,7 +113,7 @@ void join(self_ptr self, const std::string& room, const std::string& id,
       [self, room, id, seq, resume, pos](bool resumed, std::string& reason,
                                          int64_t missed,
                             std::string& epoch, int64_t last_pos,
-                            std::vector<frame_ptr>& frames) {
+                            room_frames_ptr& frames) {
         auto& st = self->state;
         auto handle = caf::actor_cast<caf::actor>(self->current_sender());
         auto i = st.subs.find(room);
@@ -143,8 +137,9 @@ void join(self_ptr self, const std::string& room, const std::string& id,
         reply(self, id,
               protocol::subscribed_frame(id, room, epoch, last_pos, resumed,
                                          reason, missed));
-        for (auto& f : frames)
-          deliver(self, std::move(f));
+        sub.backlog = frames && !frames->empty() ? std::move(frames) : nullptr;
+        sub.backlog_next = 0;
+        drain_backlog(self, room, sub);
         ask_direct(self, room, sub);
       },
       [self, room, id, seq](caf::error& err) {
@@ -204,6 +199,7 @@ void dispatch(self_ptr self, protocol::request& req) {
           self->send(i->second.room, atom::unsubscribe_v, caf::actor{self});
           self->demonitor(i->second.room);
         }
+        forget_waiting(self, req.room, i->second);
         st.subs.erase(i);
       }
       reply(self, req.id, protocol::unsubscribed_frame(req.id, req.room));
@@ -212,26 +208,76 @@ void dispatch(self_ptr self, protocol::request& req) {
   }
 }
 
-// Moves the conflated updates (of one room, or all) into the queue, in
-// position order: positions only ever increase on the wire.
+// A frame of a room waiting in this session: a conflated update (key set)
+// or a held event of another kind.
+struct waiting_frame {
+  int64_t pos;
+  frame_ptr frame;
+  std::string room;
+  std::string key;
+};
+
+// Puts a frame back where it waited.
+void keep_waiting(session_state& st, waiting_frame w) {
+  if (w.key.empty()) {
+    auto s = st.subs.find(w.room);
+    if (s == st.subs.end())
+      return;
+    st.held_bytes += w.frame->size();
+    s->second.held.emplace_back(w.pos, std::move(w.frame));
+    return;
+  }
+  auto k = std::make_pair(std::move(w.room), std::move(w.key));
+  st.conflated.emplace(k, std::make_pair(w.pos, std::move(w.frame)));
+  st.conflated_order.push_back(std::move(k));
+}
+
+// Moves the frames waiting here (of one room, or all; none of a room whose
+// join backlog is still queueing) into the queue, in position order:
+// positions only ever increase on the wire. Stops at half the budget; the
+// rest goes once the client has read more.
 void release_conflated(self_ptr self, const std::string* room) {
   auto& st = self->state;
+  auto wanted = [&](const std::string& name) {
+    if (room && name != *room)
+      return false;
+    auto s = st.subs.find(name);
+    return s == st.subs.end() || !s->second.backlog;
+  };
   std::vector<std::pair<std::string, std::string>> keep;
-  std::vector<std::pair<int64_t, frame_ptr>> out;
+  std::vector<waiting_frame> out;
   for (auto& k : st.conflated_order) {
-    if (room && k.first != *room) {
+    if (!wanted(k.first)) {
       keep.push_back(k);
       continue;
     }
     auto i = st.conflated.find(k);
-    out.push_back(std::move(i->second));
+    out.push_back({i->second.first, std::move(i->second.second), k.first,
+                   k.second});
     st.conflated.erase(i);
   }
   st.conflated_order = std::move(keep);
+  for (auto& [name, sub] : st.subs) {
+    if (!wanted(name))
+      continue;
+    for (auto& h : sub.held) {
+      st.held_bytes -= h.second->size();
+      out.push_back({h.first, std::move(h.second), name, {}});
+    }
+    sub.held.clear();
+  }
   std::stable_sort(out.begin(), out.end(),
-                   [](auto& a, auto& b) { return a.first < b.first; });
-  for (auto& f : out)
-    enqueue(self, std::move(f.second)); // in the client's wire format already
+                   [](auto& a, auto& b) { return a.pos < b.pos; });
+  size_t i = 0;
+  for (; i < out.size() && !st.closing
+         && st.socket->queued_bytes() <= st.opts.queue_budget / 2;
+       ++i)
+    enqueue(self, std::move(out[i].frame)); // in the client's wire format
+  if (i == out.size() || st.closing)
+    return;
+  for (; i < out.size(); ++i)
+    keep_waiting(st, std::move(out[i]));
+  st.socket->notify_below(st.opts.queue_budget / 4);
 }
 
 bool has_conflated(const session_state& st, const std::string& room) {
@@ -241,13 +287,59 @@ bool has_conflated(const session_state& st, const std::string& room) {
   return false;
 }
 
+// Frames of the room wait here: newer ones must queue behind them.
+bool room_waits(const session_state& st, const std::string& room,
+                const subscription& sub) {
+  return sub.backlog || !sub.held.empty() || has_conflated(st, room);
+}
+
+// Queues a join's frames while the queue stays under half the budget, the
+// rest as the client reads (write_done); then what waited behind them.
+// Each frame is at most a quarter of the budget (room_options), so a client
+// that reads gets them all, however large the room's state.
+void drain_backlog(self_ptr self, const std::string& room, subscription& sub) {
+  auto& st = self->state;
+  if (!sub.backlog)
+    return;
+  auto& frames = *sub.backlog;
+  while (sub.backlog_next < frames.size()) {
+    if (st.closing)
+      return;
+    if (st.socket->queued_bytes() > st.opts.queue_budget / 2) {
+      st.socket->notify_below(st.opts.queue_budget / 4);
+      return;
+    }
+    enqueue(self, wire_frame(self, frames[sub.backlog_next++]));
+  }
+  sub.backlog.reset();
+  sub.backlog_next = 0;
+  release_conflated(self, &room);
+}
+
+// The client left the room: nothing of it waits any more.
+void forget_waiting(self_ptr self, const std::string& room,
+                    subscription& sub) {
+  auto& st = self->state;
+  for (auto& h : sub.held)
+    st.held_bytes -= h.second->size();
+  sub.held.clear();
+  sub.backlog.reset();
+  std::vector<std::pair<std::string, std::string>> keep;
+  for (auto& k : st.conflated_order)
+    if (k.first == room)
+      st.conflated.erase(k);
+    else
+      keep.push_back(k);
+  st.conflated_order = std::move(keep);
+}
+
 // A client that keeps up gets the room's bursts straight into its socket:
 // ask the room, once nothing of the room waits here (conflated) and the
 // queue is under a quarter of the budget. The room agrees only if no burst
 // newer than `burst_seq` is on its way to this session.
 void ask_direct(self_ptr self, const std::string& room, subscription& sub) {
   auto& st = self->state;
-  if (!sub.room || st.closing || has_conflated(st, room)
+  if (!sub.room || st.closing || room_waits(st, room, sub)
       || sub.skip_until >= 0 // the room's line would not skip for us
       || st.socket->queued_bytes() > st.opts.queue_budget / 4)
     return;
@@ -268,15 +360,30 @@ int64_t last_pos_of(const subscription& sub) {
   return pos;
 }
 
-void on_room_frame(self_ptr self, const std::string& room,
+void on_room_frame(self_ptr self, const std::string& room, subscription& sub,
                    const room_frame& f) {
   auto& st = self->state;
   auto& key = f.key;
   auto frame = wire_frame(self, f);
-  bool pending = !st.conflated.empty() && has_conflated(st, room);
-  if (!key.empty()
-      && (pending
-          || st.socket->queued_bytes() > st.opts.queue_budget / 2)) {
+  bool waits = room_waits(st, room, sub);
+  if (key.empty()) {
+    if (!waits) {
+      enqueue(self, std::move(frame));
+      return;
+    }
+    // Behind the room's waiting frames, in order; bounded like the queue.
+    st.held_bytes += frame->size();
+    if (st.held_bytes > st.opts.queue_budget) {
+      close_client(self, close_code::slow_consumer,
+                   "slow consumer: more than "
+                     + std::to_string(st.opts.queue_budget)
+                     + " bytes waiting");
+      return;
+    }
+    sub.held.emplace_back(f.pos, std::move(frame));
+    return;
+  }
+  if (waits || st.socket->queued_bytes() > st.opts.queue_budget / 2) {
     auto k = std::make_pair(room, key);
     auto [i, added] = st.conflated.emplace(k, std::make_pair(f.pos, frame));
     if (added) {
@@ -289,9 +396,6 @@ void on_room_frame(self_ptr self, const std::string& room,
     }
     return;
   }
-  // Anything else keeps its order behind the room's pending updates.
-  if (pending)
-    release_conflated(self, &room);
   enqueue(self, std::move(frame));
 }
 
@@ -548,7 +652,7 @@ caf::behavior session(self_ptr self, std::string id,
               sub.last_pos = burst.frames.back().pos;
               for (auto& f : burst.frames)
                 if (f.pos > skip)
-                  on_room_frame(self, room, f);
+                  on_room_frame(self, room, sub, f);
               ask_direct(self, room, sub);
             }
             return;
@@ -557,7 +661,7 @@ caf::behavior session(self_ptr self, std::string id,
           // Keeping up: the room's one shared message for the burst. (A
           // burst that would fill half the queue goes frame by frame, so
           // its updates can be conflated.)
-          if (!is_socketio(self) && burst.batch && !has_conflated(st, room)
+          if (!is_socketio(self) && burst.batch && !room_waits(st, room, sub)
               && st.socket->queued_bytes() + burst.batch->size()
                    <= st.opts.queue_budget / 2) {
             enqueue(self, burst.batch);
@@ -565,18 +669,20 @@ caf::behavior session(self_ptr self, std::string id,
             return;
           }
           for (auto& f : burst.frames)
-            on_room_frame(self, room, f);
+            on_room_frame(self, room, sub, f);
           ask_direct(self, room, sub);
           return;
         }
       // From a room we left: drop.
     },
     [self](atom::write_done) {
-      // The socket's queue drained below a quarter of the budget: the
-      // conflated updates (latest per key) go out now, as one batch.
+      // The socket's queue drained below a quarter of the budget: more of
+      // the joins' frames, then the conflated updates (latest per key).
       ++self->state.counters.handled;
       if (self->state.closing)
         return;
+      for (auto& [room, sub] : self->state.subs)
+        drain_backlog(self, room, sub);
       release_conflated(self, nullptr);
       for (auto& [room, sub] : self->state.subs)
         ask_direct(self, room, sub);

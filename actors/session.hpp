@@ -15,7 +15,8 @@
 // client_socket). A client that falls behind first gets keyed updates
 // (tickers) conflated to the latest value per key; one that still cannot
 // keep up is disconnected with a clear reason rather than letting memory
-// grow.
+// grow. A join's frames (a snapshot larger than the budget arrives in
+// pieces, see room_core) are queued as the client reads them.
 //
 // Messages:
 //   (client_text_atom, text)      a message from the client (socket thread)
@@ -65,6 +66,14 @@ struct subscription {
   // still re-reading Kafka, or lags its cluster peer): the client has
   // everything up to here, so events up to it are dropped, not sent twice.
   int64_t skip_until = -1;
+  // A join's frames not queued yet (a large snapshot's pieces, or many
+  // missed events, shared with the room): queued as the client reads,
+  // before anything newer of the room.
+  room_frames_ptr backlog;
+  size_t backlog_next = 0;
+  // Events other than updates that arrived while frames of the room were
+  // waiting here (backlog or conflated): they keep their place by position.
+  std::vector<std::pair<int64_t, frame_ptr>> held;
 };
 
 struct session_state {
@@ -83,6 +92,7 @@ struct session_state {
     conflated;
   std::vector<std::pair<std::string, std::string>> conflated_order;
   uint64_t conflated_drops = 0; // updates replaced by a newer one
+  size_t held_bytes = 0; // of every subscription's `held`, at most the budget
   // Socket.IO: CONNECT to "/" accepted (with this socket id), refused
   // CONNECTs, and the deadlines one timer serves (a tick per deadline
   // change, older generations ignored): the next ping, the pong awaited (-1:

@@ -248,6 +248,13 @@ int run(flux_config& cfg) {
   directory_options dir_opts;
   dir_opts.room.history = cfg.room_history;
   dir_opts.room.dedup_window = cfg.dedup_window;
+  dir_opts.room.max_keys = cfg.room_max_keys;
+  dir_opts.room.max_bytes = cfg.room_max_bytes;
+  dir_opts.room.max_event_bytes = cfg.room_max_event_bytes;
+  dir_opts.room.resume_ahead = cfg.resume_ahead_tolerance;
+  // A join's first snapshot frame, and with the largest event every other
+  // frame, fits a client's queue: larger state follows in pieces.
+  dir_opts.room.snapshot_piece_bytes = cfg.queue_budget_bytes / 4;
   dir_opts.allow_dynamic_rooms = cfg.allow_dynamic_rooms;
   dir_opts.max_rooms = cfg.max_rooms;
   dir_opts.topic = cfg.bus_topic;

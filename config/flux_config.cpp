@@ -61,7 +61,19 @@ flux_config::flux_config() {
     .add(dedup_window, "dedup-window", "event ids remembered per room")
     .add(allow_dynamic_rooms, "allow-dynamic",
          "create rooms for new room names seen on the bus")
-    .add(max_rooms, "max-rooms", "rooms at most");
+    .add(max_rooms, "max-rooms", "rooms at most")
+    .add(room_max_keys, "max-keys",
+         "keys a stream room keeps; past it the least recently updated "
+         "key is evicted (evicted_keys on /stats)")
+    .add(room_max_bytes, "max-bytes",
+         "bytes of keyed state a room keeps (evicting likewise)")
+    .add(room_max_event_bytes, "max-event-bytes",
+         "largest event (data + key) a room applies; larger ones are "
+         "dropped (oversized_events on /stats); keep it well under "
+         "session.queue-budget-bytes")
+    .add(resume_ahead_tolerance, "resume-ahead-tolerance",
+         "positions a resume may be ahead of the room (a lagging node "
+         "catching up); further gets resumed:false, ahead_of_room");
   caf::config_option_adder{custom_options_, "bus"}
     .add(bus_topic, "topic", "event topic")
     .add(bus_partitions, "partitions", "partitions of the event topic")
@@ -213,6 +225,13 @@ std::vector<std::string> flux_config::validate() const {
   need(room_history >= 1 && room_history <= 1000000,
        "rooms.history must be between 1 and 1000000");
   need(max_rooms >= 1, "rooms.max-rooms must be at least 1");
+  need(room_max_keys >= 1 && room_max_keys <= 10000000,
+       "rooms.max-keys must be between 1 and 10000000");
+  need(room_max_bytes >= 4096, "rooms.max-bytes must be at least 4096");
+  need(room_max_event_bytes >= 256 && room_max_event_bytes <= (16u << 20),
+       "rooms.max-event-bytes must be between 256 and 16777216");
+  need(resume_ahead_tolerance >= 0,
+       "rooms.resume-ahead-tolerance must be at least 0");
   need(!bus_topic.empty(), "bus.topic must not be empty");
   need(bus_partitions >= 1 && bus_partitions <= 1024,
        "bus.partitions must be between 1 and 1024");

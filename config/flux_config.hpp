@@ -46,6 +46,10 @@ public:
   size_t dedup_window = 4096;
   bool allow_dynamic_rooms = true;
   size_t max_rooms = 10000;
+  size_t room_max_keys = 10000;       // keys of a stream room
+  size_t room_max_bytes = 16u << 20;  // a stream room's state
+  size_t room_max_event_bytes = 128u << 10; // an event's data + key
+  int64_t resume_ahead_tolerance = 100; // positions a resume may be ahead
 
   // bus
   std::string bus_topic = "flux.events";

@@ -69,6 +69,9 @@ struct room_frame {
 };
 
 using room_frames = std::vector<room_frame>;
+// Frames built once and shared read-only, e.g. a room's snapshot pieces
+// held by every session still delivering them.
+using room_frames_ptr = std::shared_ptr<const room_frames>;
 
 // What a room sends each subscriber: the frames of one burst, in order,
 // and the whole burst as one native message (the frame itself when there is

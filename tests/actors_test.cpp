@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <thread>
 #include <utility>
 
@@ -125,11 +126,13 @@ struct subscribed_session {
     : sys_(f.sys), run_([&f] { f.run(); }) {
     node_probe = sys_.spawn(probe);
     bus = sys_.spawn(bus::embedded_bus, bus::embedded_bus_options{});
+    sopts.queue_budget = 8192;
+    directory_options dopts; // snapshot pieces fit the budget (as in main)
+    dopts.room.snapshot_piece_bytes = sopts.queue_budget / 4;
     dir = sys_.spawn(room_directory,
                      std::vector<room_decl>{{"t", room_class::stream}},
-                     directory_options{}, bus, node_probe);
+                     dopts, bus, node_probe);
     sock = std::make_shared<recording_socket>();
-    sopts.queue_budget = 8192;
     s = sys_.spawn(session, std::string{"s-1"}, sock, dir, node_probe, sopts);
     sock->session = s;
     run_();
@@ -567,6 +570,85 @@ TEST_CASE_FIXTURE(fixture, "a client that resumes from a position its room "
   // Past its resume position the client is served directly again.
   bool direct = false;
   for (auto& [who, entry] : rs.subscribers)
+    if (who == s2)
+      direct = entry.direct;
+  CHECK(direct);
+  caf::anon_send_exit(s2, caf::exit_reason::user_shutdown);
+  t.stop();
+}
+
+namespace {
+
+// A stream room's state as a client builds it from what the socket wrote:
+// the snapshot's keys, then each later update (events not after the last
+// position applied are ignored, as docs/protocol.md says a client may).
+std::map<std::string, int64_t> client_state(const recording_socket& sock,
+                                            int64_t& pos) {
+  std::map<std::string, int64_t> out;
+  pos = -2;
+  auto take = [&](const rapidjson::Value& f) {
+    if (!f.IsObject() || !f.HasMember("type"))
+      return;
+    if (f["type"] == "snapshot") {
+      out.clear();
+      if (f["data"].IsObject())
+        for (auto& m : f["data"].GetObject())
+          out[m.name.GetString()] = m.value["i"].GetInt64();
+      pos = f["pos"].GetInt64();
+    } else if (f["type"] == "event" && f["pos"].GetInt64() > pos) {
+      out[f["key"].GetString()] = f["data"]["i"].GetInt64();
+      pos = f["pos"].GetInt64();
+    }
+  };
+  for (auto& w : sock.writes) {
+    rapidjson::Document d;
+    d.Parse(w.c_str());
+    if (d.IsArray())
+      for (auto& f : d.GetArray())
+        take(f);
+    else
+      take(d);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a snapshot larger than the queue budget reaches a "
+                           "fresh subscriber that reads, whole, without a "
+                           "close") {
+  subscribed_session t{*this}; // 8 KB budget
+  for (int i = 0; i < 300; ++i) // 300 keys x ~130 B: ~40 KB of state
+    t.publish_update(i, "k" + std::to_string(i), 100);
+  run();
+  auto sock = std::make_shared<recording_socket>();
+  auto s2 = sys.spawn(session, std::string{"s-2"}, sock, t.dir, t.node_probe,
+                      t.sopts);
+  sock->session = s2;
+  run();
+  caf::anon_send(s2, atom::client_text_v,
+                 std::string{R"({"op":"subscribe","room":"t","id":1})"});
+  run();
+  size_t most_queued = 0;
+  for (int i = 0; i < 10000 && sock->close_code == 0; ++i) {
+    most_queued = std::max(most_queued, sock->queued_bytes());
+    if (!sock->writing && sock->queued_frames() == 0)
+      break;
+    sock->complete_write();
+    run();
+  }
+  CHECK(sock->close_code == 0);
+  CHECK(most_queued <= t.sopts.queue_budget);
+  int64_t pos = 0;
+  auto state = client_state(*sock, pos);
+  CHECK(state.size() == 300);
+  for (int i = 0; i < 300; ++i)
+    CHECK(state["k" + std::to_string(i)] == i);
+  auto room_actor = state_of<session_state>(s2).subs.at("t").room;
+  CHECK(pos == state_of<room_state>(room_actor).core->last_pos());
+  // Caught up: the room serves it directly again.
+  bool direct = false;
+  for (auto& [who, entry] : state_of<room_state>(room_actor).subscribers)
     if (who == s2)
       direct = entry.direct;
   CHECK(direct);
