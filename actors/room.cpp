@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
 #include "gateway/socketio.hpp"
@@ -79,7 +80,15 @@ caf::behavior room(self_ptr self, std::string name,
            int64_t pos, int32_t partition) {
       auto& st = self->state;
       ++st.counters.handled;
+      auto oversized = st.core->oversized();
       auto frame = st.core->apply(e, epoch, pos);
+      // A dropped event leaves its cards stale: say so, on the first drop
+      // and every 1000th after it (the count is on /stats).
+      if (st.core->oversized() != oversized && oversized % 1000 == 0)
+        log::warn("room", "event over rooms.max-event-bytes dropped",
+                  {{"room", st.core->name()}, {"id", e.id},
+                   {"bytes", std::to_string(e.data.size() + e.key.size())},
+                   {"dropped", std::to_string(oversized + 1)}});
       // Applied (or a duplicate): the directory may commit past it now.
       if (auto sender = caf::actor_cast<caf::actor>(self->current_sender()))
         self->send(sender, atom::commit_v, partition, pos);
