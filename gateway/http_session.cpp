@@ -80,6 +80,7 @@ void http_session::do_read() {
     64 * 1024, ctx_->opts.ingest.max_body_bytes));
   head_ = false;
   got_start_line_ = false;
+  got_authorization_ = false;
   authorization_.clear();
   stream_.expires_after(std::chrono::seconds(30));
   read_header();
@@ -91,9 +92,10 @@ void http_session::read_header() {
     auto data = buffer_.data();
     auto used = parser_->put(data, ec);
     if (!ec || ec == http::error::need_more) {
-      auto raw = std::string_view{static_cast<const char*>(data.data()), used};
-      if (parser_->is_header_done())
-        keep_raw_authorization(raw);
+      // Beast consumes whole lines (start line, then field by field), so
+      // each piece holds complete fields.
+      keep_raw_authorization(
+        std::string_view{static_cast<const char*>(data.data()), used});
       got_start_line_ = got_start_line_ || used > 0;
       buffer_.consume(used);
     }
@@ -114,9 +116,12 @@ void http_session::read_header() {
     });
 }
 
-// `fields` holds every field line of the request (and maybe its start
-// line); the value is kept with its trailing whitespace.
+// `fields` holds whole lines of the request header as Beast consumed them
+// (the start line, some fields); the value is kept with its trailing
+// whitespace.
 void http_session::keep_raw_authorization(std::string_view fields) {
+  if (got_authorization_) // the first one counts, as for Beast's req[]
+    return;
   size_t pos = 0;
   while (pos < fields.size()) {
     auto eol = fields.find('\n', pos);
@@ -130,6 +135,7 @@ void http_session::keep_raw_authorization(std::string_view fields) {
       while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
         line.remove_prefix(1);
       authorization_ = std::string{line};
+      got_authorization_ = true;
       return;
     }
     if (eol == std::string_view::npos)
@@ -186,8 +192,8 @@ bool http_session::refuse_on_header() {
   if (target.substr(0, 8) == "/ingest/") {
     auto early = refuse_ingest_early(
       ctx_->opts.ingest, *ctx_->backlog, req,
-      authorization_.empty() ? std::string_view{req[http::field::authorization]}
-                             : std::string_view{authorization_});
+      got_authorization_ ? std::string_view{authorization_}
+                         : std::string_view{req[http::field::authorization]});
     if (early) {
       refuse(std::move(*early));
       return true;

@@ -70,6 +70,7 @@ private:
   bool head_ = false;         // answering HEAD: headers only
   bool got_start_line_ = false; // of the request being read
   std::string authorization_; // raw value, as sent
+  bool got_authorization_ = false;
   std::uint64_t reserved_ = 0; // of ctx_->inflight_body_bytes
 };
 

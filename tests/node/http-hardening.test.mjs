@@ -146,6 +146,17 @@ describe('HTTP framing and parsing (item 12)', () => {
     }
     const ok = await send(`Bearer ${TOKEN}`);
     assert.equal(statusOf(ok.text), 202, ok.text.slice(0, 300));
+    // Also when the header arrives in pieces (Beast takes it field by field).
+    const sock = net.connect(flux.port, '127.0.0.1');
+    await once(sock, 'connect');
+    sock.write(`POST /ingest/ops.incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN} \r\n`);
+    await sleep(200);
+    sock.write('Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{"data":1}');
+    let text = '';
+    sock.on('data', (d) => { text += d; });
+    await Promise.race([once(sock, 'close'), sleep(3000)]);
+    sock.destroy();
+    assert.equal(statusOf(text), 403, text.slice(0, 200));
   });
 
   test('the WebSocket token is checked (and a wrong one refused with 401)', async () => {
