@@ -99,6 +99,8 @@ gateway::options gateway_options(const flux_config& cfg) {
   o.io_threads = cfg.io_threads;
   o.max_frame_bytes = cfg.max_frame_bytes;
   o.max_connections = cfg.max_connections;
+  o.max_http_connections = cfg.max_http_connections;
+  o.max_inflight_body_bytes = cfg.max_inflight_body_bytes;
   o.heartbeat_ms = cfg.heartbeat_ms;
   o.web_root = cfg.web_root;
   o.send_buffer_bytes = cfg.send_buffer_bytes;
@@ -305,6 +307,7 @@ int run(flux_config& cfg) {
   gw_opts.ingest.token = cfg.ingest_token;
   gw_opts.ingest.max_body_bytes = cfg.ingest_max_body_bytes;
   gw_opts.ingest.max_events = cfg.ingest_max_events;
+  gw_opts.ingest.max_inflight_events = cfg.ingest_max_inflight_events;
   gw_opts.ingest.rooms = ingest_rooms;
   gw_opts.ingest.bus = bus::produces(role) ? bus_actor : caf::actor{};
   gateway::server server{sys, gw_opts, node_actor, directory};

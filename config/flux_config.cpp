@@ -33,7 +33,13 @@ flux_config::flux_config() {
     .add(port, "port", "HTTP and WebSocket port (0 picks a free one)")
     .add(io_threads, "io-threads", "Asio threads for network I/O")
     .add(max_frame_bytes, "max-frame-bytes", "largest client message")
-    .add(max_connections, "max-connections", "WebSocket clients at most")
+    .add(max_connections, "max-connections",
+         "open connections at most, HTTP and WebSocket (beyond: 503)")
+    .add(max_http_connections, "max-http-connections",
+         "open connections not (yet) WebSocket at most (beyond: 503)")
+    .add(max_inflight_body_bytes, "max-inflight-body-bytes",
+         "request body bytes being read at once, over all connections "
+         "(beyond: 503 with Retry-After)")
     .add(heartbeat_ms, "heartbeat-ms",
          "idle time before a WebSocket ping; no answer in as long closes")
     .add(send_buffer_bytes, "send-buffer-bytes",
@@ -174,6 +180,9 @@ flux_config::flux_config() {
          "bearer token for POST /ingest/{room} (empty: ingest disabled)")
     .add(ingest_max_body_bytes, "max-body-bytes", "largest ingest request")
     .add(ingest_max_events, "max-events", "events per ingest request")
+    .add(ingest_max_inflight_events, "max-inflight-events",
+         "ingested events handed to the bus and not yet routed to their rooms "
+         "(beyond: 429 with Retry-After)")
     .add(ingest_rooms, "rooms",
          "rooms open to ingest, [\"name:snapshot\", \"name:stream\", …]");
   caf::config_option_adder{custom_options_, "bench"}
@@ -206,6 +215,12 @@ std::vector<std::string> flux_config::validate() const {
   need(max_frame_bytes >= 256 && max_frame_bytes <= (16u << 20),
        "gateway.max-frame-bytes must be between 256 and 16777216");
   need(max_connections >= 1, "gateway.max-connections must be at least 1");
+  need(max_http_connections >= 1,
+       "gateway.max-http-connections must be at least 1");
+  need(max_inflight_body_bytes >= 65536
+         && max_inflight_body_bytes >= ingest_max_body_bytes,
+       "gateway.max-inflight-body-bytes must be at least 65536 and at least "
+       "ingest.max-body-bytes");
   need(heartbeat_ms >= 100, "gateway.heartbeat-ms must be at least 100");
   need(socketio_connect_timeout_ms >= 50
          && socketio_connect_timeout_ms <= 3600000,
@@ -334,6 +349,8 @@ std::vector<std::string> flux_config::validate() const {
   need(ingest_max_body_bytes >= 256 && ingest_max_body_bytes <= (64u << 20),
        "ingest.max-body-bytes must be between 256 and 67108864");
   need(ingest_max_events >= 1, "ingest.max-events must be at least 1");
+  need(ingest_max_inflight_events >= ingest_max_events,
+       "ingest.max-inflight-events must be at least ingest.max-events");
   for (auto& spec : ingest_rooms) {
     gateway::ingest_room r;
     std::string why;

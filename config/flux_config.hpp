@@ -24,7 +24,9 @@ public:
   uint16_t port = 8080;
   size_t io_threads = 1;
   size_t max_frame_bytes = 64 * 1024;
-  size_t max_connections = 100000;
+  size_t max_connections = 100000;      // TCP connections, HTTP and WebSocket
+  size_t max_http_connections = 10000; // not (yet) WebSocket
+  size_t max_inflight_body_bytes = 64 << 20; // request bodies being read
   int64_t heartbeat_ms = 15000;
   size_t send_buffer_bytes = 0; // SO_SNDBUF per connection; 0: OS default
   std::string auth_token;       // clients must present it when set
@@ -138,6 +140,7 @@ public:
   std::string ingest_token;           // empty: the endpoint is disabled
   size_t ingest_max_body_bytes = 1 << 20;
   size_t ingest_max_events = 1000;
+  size_t ingest_max_inflight_events = 1000; // not yet routed to rooms
   std::vector<std::string> ingest_rooms; // "name:snapshot" | "name:stream"
 
   // bench: a fixed-rate load source for benchmarks (domains/bench_source)

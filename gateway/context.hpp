@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/all.hpp>
@@ -18,7 +19,9 @@ struct options {
   uint16_t port = 8080;
   size_t io_threads = 1;
   size_t max_frame_bytes = 64 * 1024;
-  size_t max_connections = 100000;
+  size_t max_connections = 100000;       // TCP connections, HTTP and WebSocket
+  size_t max_http_connections = 10000;   // connections not (yet) WebSocket
+  size_t max_inflight_body_bytes = 64 << 20; // request bodies being read
   int64_t heartbeat_ms = 15000;
   size_t send_buffer_bytes = 0;
   std::string auth_token; // required from clients when set
@@ -37,7 +40,13 @@ struct context {
   caf::actor node;
   caf::actor directory;
   caf::actor cluster; // when clustered: /stats?scope=cluster asks it
+  caf::actor ingest_pump; // between ingest and the bus (gateway/ingest.hpp)
   std::atomic<int64_t> websockets{0};   // open WebSocket clients
+  std::atomic<int64_t> http_connections{0}; // open, not upgraded
+  std::atomic<int64_t> inflight_body_bytes{0}; // reserved by bodies being read
+  // Ingested events not yet routed to their rooms; shared with
+  // the actors that wait for the bus (they may outlive the gateway).
+  std::shared_ptr<ingest_backlog> backlog = std::make_shared<ingest_backlog>();
   std::atomic<uint64_t> accepted{0};    // TCP connections accepted
   std::atomic<uint64_t> upgrades{0};    // WebSocket handshakes completed
   std::atomic<uint64_t> rejected{0};    // refused (over max-connections)

@@ -1,5 +1,7 @@
 #include "gateway/ingest.hpp"
 
+#include <utility>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -47,12 +49,68 @@ ingest_outcome problem(http::status status, const std::string& message,
   return out;
 }
 
+const ingest_room* declared_room(const ingest_options& opts,
+                                 const std::string& room) {
+  for (auto& r : opts.rooms)
+    if (r.name == room)
+      return &r;
+  return nullptr;
+}
+
+bool json_type(const std::string& content_type) {
+  return content_type.empty()
+         || content_type.rfind("application/json", 0) == 0;
+}
+
+// The answer for an outcome, with the challenge a 401 needs.
+http::response<http::string_body>
+answer(const http::request<http::string_body>& req, ingest_outcome out,
+       const std::string& room) {
+  if (out.status == http::status::unauthorized
+      || out.status == http::status::forbidden)
+    log::warn("ingest", "rejected: bad credentials", {{"room", room}});
+  auto res = make_response(req, out.status, std::move(out.body),
+                           "application/json");
+  if (out.status == http::status::unauthorized)
+    res.set(http::field::www_authenticate, "Bearer realm=\"flux-ingest\"");
+  return res;
+}
+
+http::response<http::string_body>
+method_not_allowed(const http::request<http::string_body>& req) {
+  auto res = make_response(req, http::status::method_not_allowed,
+                           "{\"error\":\"use POST to ingest events\"}",
+                           "application/json");
+  res.set(http::field::allow, "POST");
+  return res;
+}
+
+http::response<http::string_body>
+too_many(const http::request<http::string_body>& req, ingest_backlog& backlog,
+         size_t limit) {
+  ++backlog.throttled;
+  auto res = make_response(
+    req, http::status::too_many_requests,
+    "{\"error\":\"the event bus is behind: more than "
+      + std::to_string(limit)
+      + " ingested events not yet routed to their rooms "
+        "(ingest.max-inflight-events); retry "
+        "later\",\"accepted\":0}",
+    "application/json");
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
+std::string room_of(std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  return std::string{path.substr(std::min<size_t>(path.size(), 8))};
+}
+
 } // namespace
 
-ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
-                            const std::string& authorization,
-                            const std::string& content_type,
-                            const std::string& body, int64_t now) {
+ingest_outcome check_ingest_head(const ingest_options& opts,
+                                 const std::string& room,
+                                 std::string_view authorization) {
   if (opts.token.empty())
     return problem(http::status::not_found,
                    "webhook ingest is disabled: set ingest.token (and "
@@ -60,22 +118,29 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
   if (authorization.empty())
     return problem(http::status::unauthorized,
                    "missing Authorization: Bearer <token>");
-  const std::string prefix = "Bearer ";
-  if (authorization.compare(0, prefix.size(), prefix) != 0
+  constexpr std::string_view prefix = "Bearer ";
+  if (authorization.substr(0, prefix.size()) != prefix
       || !same_secret(authorization.substr(prefix.size()), opts.token))
     return problem(http::status::forbidden, "wrong ingest token");
   if (!valid_room_name(room))
     return problem(http::status::bad_request,
                    "'" + room + "' is not a valid room name");
-  const ingest_room* decl = nullptr;
-  for (auto& r : opts.rooms)
-    if (r.name == room)
-      decl = &r;
-  if (!decl)
+  if (!declared_room(opts, room))
     return problem(http::status::not_found,
                    "room '" + room + "' does not accept ingest: declare it in "
                    "ingest.rooms as \"" + room + ":snapshot\" or \"" + room
                    + ":stream\"");
+  return {};
+}
+
+ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
+                            const std::string& authorization,
+                            const std::string& content_type,
+                            const std::string& body, int64_t now) {
+  if (auto head = check_ingest_head(opts, room, authorization);
+      head.status != http::status::ok)
+    return head;
+  const ingest_room* decl = declared_room(opts, room);
   if (!content_type.empty()
       && content_type.rfind("application/json", 0) != 0)
     return problem(http::status::unsupported_media_type,
@@ -163,41 +228,107 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
   return out;
 }
 
+std::optional<http::response<http::string_body>>
+refuse_ingest_early(const ingest_options& opts, ingest_backlog& backlog,
+                    const http::request<http::string_body>& req,
+                    std::string_view authorization) {
+  if (req.method() != http::verb::post)
+    return method_not_allowed(req);
+  auto room = room_of(req.target());
+  auto head = check_ingest_head(opts, room, authorization);
+  if (head.status != http::status::ok)
+    return answer(req, std::move(head), room);
+  if (!json_type(std::string{req[http::field::content_type]}))
+    return answer(req,
+                  problem(http::status::unsupported_media_type,
+                          "Content-Type must be application/json"),
+                  room);
+  if (backlog.events.load() >= static_cast<int64_t>(opts.max_inflight_events))
+    return too_many(req, backlog, opts.max_inflight_events);
+  return std::nullopt;
+}
+
+namespace {
+
+struct pump_progress {
+  int64_t taken = 0;    // by the bus, not yet counted off
+  bool probing = false; // a request to the directory is under way
+};
+
+// Asks the directory for something cheap: its answer comes after the
+// records the bus sent it before, so the events taken so far have reached
+// their rooms' mailboxes by then. One probe at a time.
+void probe(caf::event_based_actor* self, const caf::actor& directory,
+           const std::shared_ptr<ingest_backlog>& backlog,
+           const std::shared_ptr<pump_progress>& p) {
+  if (p->probing || p->taken == 0)
+    return;
+  p->probing = true;
+  auto n = std::exchange(p->taken, 0);
+  auto done = [self, directory, backlog, p, n] {
+    backlog->events -= n;
+    p->probing = false;
+    probe(self, directory, backlog, p);
+  };
+  self->request(directory, caf::infinite, atom::list_v)
+    .then([done](const std::string&) { done(); },
+          [done](caf::error&) { done(); });
+}
+
+} // namespace
+
+caf::behavior ingest_pump(caf::event_based_actor* self, caf::actor bus,
+                          caf::actor directory,
+                          std::shared_ptr<ingest_backlog> backlog) {
+  auto progress = std::make_shared<pump_progress>();
+  return {
+    [=](atom::publish, event& e) {
+      auto taken = [=] {
+        if (!directory) {
+          --backlog->events;
+          return;
+        }
+        ++progress->taken;
+        probe(self, directory, backlog, progress);
+      };
+      self->request(bus, caf::infinite, atom::publish_v, std::move(e))
+        .then(taken, [taken](caf::error&) { taken(); });
+    },
+  };
+}
+
 http::response<http::string_body>
-handle_ingest(const ingest_options& opts,
-              const http::request<http::string_body>& req,
-              const std::string& room) {
-  if (req.method() != http::verb::post) {
-    auto res = make_response(req, http::status::method_not_allowed,
-                             "{\"error\":\"use POST to ingest events\"}",
-                             "application/json");
-    res.set(http::field::allow, "POST");
-    return res;
-  }
+handle_ingest(const ingest_options& opts, const caf::actor& pump,
+              ingest_backlog& backlog,
+              const http::request<http::string_body>& req) {
+  if (req.method() != http::verb::post)
+    return method_not_allowed(req);
+  auto room = room_of(req.target());
   auto out = check_ingest(opts, room,
                           std::string{req[http::field::authorization]},
                           std::string{req[http::field::content_type]},
                           req.body(), now_ms());
-  if (out.status == http::status::accepted) {
-    if (!opts.bus) {
-      out = {};
-      out.status = http::status::service_unavailable;
-      out.body = "{\"error\":\"no event bus in this process\",\"accepted\":0}";
-    } else {
-      for (auto& e : out.events) // in order: one sender, one receiver
-        caf::anon_send(opts.bus, atom::publish_v, std::move(e));
-      log::debug("ingest", "accepted events", {{"room", room},
-                  {"count", std::to_string(out.events.size())}});
-    }
-  } else if (out.status == http::status::unauthorized
-             || out.status == http::status::forbidden) {
-    log::warn("ingest", "rejected: bad credentials", {{"room", room}});
+  if (out.status != http::status::accepted)
+    return answer(req, std::move(out), room);
+  if (!pump) {
+    out = {};
+    out.status = http::status::service_unavailable;
+    out.body = "{\"error\":\"no event bus in this process\",\"accepted\":0}";
+    return answer(req, std::move(out), room);
   }
-  auto res = make_response(req, out.status, std::move(out.body),
-                           "application/json");
-  if (out.status == http::status::unauthorized)
-    res.set(http::field::www_authenticate, "Bearer realm=\"flux-ingest\"");
-  return res;
+  // Reserve room in the backlog first; one request alone always fits.
+  auto n = static_cast<int64_t>(out.events.size());
+  auto before = backlog.events.fetch_add(n);
+  if (before > 0
+      && before + n > static_cast<int64_t>(opts.max_inflight_events)) {
+    backlog.events -= n;
+    return too_many(req, backlog, opts.max_inflight_events);
+  }
+  for (auto& e : out.events) // in order: one sender, one receiver
+    caf::anon_send(pump, atom::publish_v, std::move(e));
+  log::debug("ingest", "accepted events",
+             {{"room", room}, {"count", std::to_string(n)}});
+  return answer(req, std::move(out), room);
 }
 
 } // namespace flux::gateway

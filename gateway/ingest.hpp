@@ -1,6 +1,11 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -24,6 +29,12 @@
 //   first problem is answered with a 4xx naming the item and the reason.
 // - 202 {"accepted":N,"room":…,"ids":[…]} once the events are handed to the
 //   event bus with (publish_atom, event).
+// - The method, the token and the room are checked as soon as the headers
+//   arrive (check_ingest_head): a refused request's body is never buffered.
+// - Backpressure: at most `max_inflight_events` events handed to the bus and
+//   not yet routed on to their rooms (ingest_pump). Over it: 429 with
+//   Retry-After, before the body is read when the backlog is already full,
+//   so a flood cannot queue up ahead of the rooms, /stats and subscribers.
 namespace flux::gateway {
 
 struct ingest_room {
@@ -40,8 +51,14 @@ struct ingest_options {
   std::string token;
   size_t max_body_bytes = 1 << 20;
   size_t max_events = 1000;
+  size_t max_inflight_events = 1000; // not yet routed to their rooms
   std::vector<ingest_room> rooms;
   caf::actor bus;
+};
+
+struct ingest_backlog {
+  std::atomic<int64_t> events{0}; // not yet routed to their rooms
+  std::atomic<uint64_t> throttled{0}; // requests answered 429
 };
 
 struct ingest_outcome {
@@ -50,17 +67,41 @@ struct ingest_outcome {
   std::vector<event> events;       // to publish (empty unless 202)
 };
 
+// What the headers alone decide: the token (`authorization` as sent, exactly
+// "Bearer <token>") and the room. status ok when the body may be read.
+ingest_outcome check_ingest_head(const ingest_options& opts,
+                                 const std::string& room,
+                                 std::string_view authorization);
+
+// Answers a request to /ingest/… that is refused on its headers (method,
+// token, room, content type, a full backlog), or nothing when its body may
+// be read. `authorization` is the header's raw value (Beast trims it).
+std::optional<http::response<http::string_body>>
+refuse_ingest_early(const ingest_options& opts, ingest_backlog& backlog,
+                    const http::request<http::string_body>& req,
+                    std::string_view authorization);
+
 // Validates one request without side effects.
 ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
                             const std::string& authorization,
                             const std::string& content_type,
                             const std::string& body, int64_t now);
 
-// Answers POST /ingest/{room}: validates, publishes to `opts.bus`, and
-// returns the response.
+// Hands ingested events to the bus in the order they arrive, one request
+// each, and counts them off `backlog` once the bus has taken them and the
+// room directory has routed them to their rooms (a request to the
+// directory queued behind them answers).
+//   (publish_atom, event)  from handle_ingest
+caf::behavior ingest_pump(caf::event_based_actor* self, caf::actor bus,
+                          caf::actor directory,
+                          std::shared_ptr<ingest_backlog> backlog);
+
+// Answers POST /ingest/{room}: validates, publishes through `pump` (counted
+// in `backlog` until the bus has taken the events), and returns the
+// response.
 http::response<http::string_body>
-handle_ingest(const ingest_options& opts,
-              const http::request<http::string_body>& req,
-              const std::string& room);
+handle_ingest(const ingest_options& opts, const caf::actor& pump,
+              ingest_backlog& backlog,
+              const http::request<http::string_body>& req);
 
 } // namespace flux::gateway

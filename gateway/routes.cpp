@@ -43,6 +43,10 @@ std::string process_json(const context& ctx) {
   w.kv("upgrades", ctx.upgrades.load());
   w.kv("rejected", ctx.rejected.load());
   w.kv("http_requests", ctx.http_requests.load());
+  w.kv("http_connections", ctx.http_connections.load());
+  w.kv("inflight_body_bytes", ctx.inflight_body_bytes.load());
+  w.kv("ingest_backlog", ctx.backlog->events.load());
+  w.kv("ingest_throttled", ctx.backlog->throttled.load());
   w.end_object();
   return w.take();
 }
@@ -318,8 +322,8 @@ void route(const std::shared_ptr<context>& ctx, const request& req,
   ++ctx->http_requests;
   std::string target{req.target()};
   if (target.rfind("/ingest/", 0) == 0) { // webhook ingest (gateway/ingest.cpp)
-    auto room = target.substr(0, target.find('?')).substr(8);
-    respond(handle_ingest(ctx->opts.ingest, req, room));
+    respond(handle_ingest(ctx->opts.ingest, ctx->ingest_pump, *ctx->backlog,
+                          req));
     return;
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {

@@ -19,6 +19,11 @@ uint16_t server::start() {
   auto address = asio::ip::make_address(ctx_->opts.bind);
   listener_ = std::make_shared<listener>(
     ioc_, tcp::endpoint{address, ctx_->opts.port}, ctx_);
+  // Spawned once the port is bound: stop() ends it, and only runs after a
+  // successful start.
+  if (ctx_->opts.ingest.bus)
+    ctx_->ingest_pump = ctx_->sys.spawn(ingest_pump, ctx_->opts.ingest.bus,
+                                        ctx_->directory, ctx_->backlog);
   listener_->run();
   for (size_t i = 0; i < ctx_->opts.io_threads; ++i)
     threads_.emplace_back([this] { ioc_.run(); });
@@ -44,6 +49,8 @@ void server::stop(std::chrono::milliseconds grace) {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+  if (ctx_->ingest_pump)
+    caf::anon_send_exit(ctx_->ingest_pump, caf::exit_reason::user_shutdown);
 }
 
 } // namespace flux::gateway
