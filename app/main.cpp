@@ -307,6 +307,7 @@ int run(flux_config& cfg) {
   gw_opts.ingest.token = cfg.ingest_token;
   gw_opts.ingest.max_body_bytes = cfg.ingest_max_body_bytes;
   gw_opts.ingest.max_events = cfg.ingest_max_events;
+  gw_opts.ingest.max_event_bytes = cfg.room_max_event_bytes;
   gw_opts.ingest.max_inflight_events = cfg.ingest_max_inflight_events;
   gw_opts.ingest.rooms = ingest_rooms;
   gw_opts.ingest.bus = bus::produces(role) ? bus_actor : caf::actor{};

@@ -57,20 +57,32 @@ bool has_lone_surrogate(const char* s, size_t n) {
   return false;
 }
 
-// Recursion is bounded: the document is no deeper than the depth limit.
-bool has_lone_surrogate(const rapidjson::Value& v) {
+// What RapidJSON parses but Flux must not pass on: a lone surrogate escape
+// (decoded to bytes that are not UTF-8) and a number too large for a double
+// (2e308 parses to infinity, which no JSON writer can write back). nullptr
+// when there is none. Recursion is bounded: the document is no deeper than
+// the depth limit.
+const char* value_problem(const rapidjson::Value& v) {
   if (v.IsString())
-    return has_lone_surrogate(v.GetString(), v.GetStringLength());
+    return has_lone_surrogate(v.GetString(), v.GetStringLength())
+             ? "a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)"
+             : nullptr;
+  if (v.IsDouble())
+    return std::isfinite(v.GetDouble()) ? nullptr
+                                        : "a number too large for a double";
   if (v.IsArray()) {
     for (auto& item : v.GetArray())
-      if (has_lone_surrogate(item))
-        return true;
+      if (auto problem = value_problem(item))
+        return problem;
   } else if (v.IsObject()) {
-    for (auto& m : v.GetObject())
-      if (has_lone_surrogate(m.name) || has_lone_surrogate(m.value))
-        return true;
+    for (auto& m : v.GetObject()) {
+      if (auto problem = value_problem(m.name))
+        return problem;
+      if (auto problem = value_problem(m.value))
+        return problem;
+    }
   }
-  return false;
+  return nullptr;
 }
 
 } // namespace
@@ -98,8 +110,8 @@ bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
     doc.SetNull();
     return false;
   }
-  if (has_lone_surrogate(doc)) {
-    why = "invalid JSON: a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)";
+  if (auto problem = value_problem(doc)) {
+    why = std::string{"invalid JSON: "} + problem;
     doc.SetNull();
     return false;
   }

@@ -124,7 +124,8 @@ ingest_outcome check_ingest_head(const ingest_options& opts,
     return problem(http::status::forbidden, "wrong ingest token");
   if (!valid_room_name(room))
     return problem(http::status::bad_request,
-                   "'" + room + "' is not a valid room name");
+                   "the path's room is not a valid room name (1-64 chars of "
+                   "a-z 0-9 . _ -)"); // not echoed: it may not be UTF-8
   if (!declared_room(opts, room))
     return problem(http::status::not_found,
                    "room '" + room + "' does not accept ingest: declare it in "
@@ -201,6 +202,12 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
     std::string why;
     if (!decode_event(text.data(), text.size(), e, why))
       return problem(http::status::bad_request, at + why, idx);
+    if (e.data.size() + e.key.size() > opts.max_event_bytes)
+      return problem(http::status::payload_too_large,
+                     at + "event over rooms.max-event-bytes ("
+                       + std::to_string(opts.max_event_bytes)
+                       + " bytes of data and key)",
+                     idx);
     if (decl->cls == room_class::snapshot && e.kind == event_kind::update)
       return problem(http::status::bad_request,
                      at + "room '" + room + "' is a snapshot room: send kind "

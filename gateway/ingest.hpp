@@ -52,6 +52,9 @@ struct ingest_options {
   size_t max_body_bytes = 1 << 20;
   size_t max_events = 1000;
   size_t max_inflight_events = 1000; // not yet routed to their rooms
+  // rooms.max-event-bytes: a larger event would be dropped by its room, so
+  // it is refused here with 413 instead of accepted and lost.
+  size_t max_event_bytes = 128 * 1024;
   std::vector<ingest_room> rooms;
   caf::actor bus;
 };

@@ -14,6 +14,8 @@
 #include "domains/news_feeds.hpp"
 #include "domains/newsdata.hpp"
 #include "domains/open_meteo.hpp"
+#include "gateway/ingest.hpp"
+#include "gateway/ws_frame.hpp"
 
 using namespace flux;
 using namespace flux::connectors;
@@ -159,4 +161,29 @@ TEST_CASE("RSS dates: a hostile year or day is invalid, not an overflow") {
   CHECK(parse_rfc822("Tue, 4294967297 Jun 2003 04:00:00 GMT") == -1);
   CHECK(parse_rfc822("Tue, 10 Jun 2003 04:00:00 GMT") == 1055217600000);
   CHECK(parse_rfc822("Tue, 10 Jun 03 04:00:00 GMT") == 1055217600000);
+}
+
+TEST_CASE("ingest refuses an event its room would drop, and never echoes a "
+          "path that is not UTF-8") {
+  gateway::ingest_options o;
+  o.token = "tok";
+  o.max_event_bytes = 64;
+  gateway::ingest_room room;
+  std::string why;
+  REQUIRE(gateway::parse_ingest_room("ops.incidents:snapshot", room, why));
+  o.rooms.push_back(room);
+  auto big = gateway::check_ingest(o, "ops.incidents", "Bearer tok", "",
+                                   R"({"data":")" + std::string(80, 'x')
+                                     + R"("})",
+                                   1);
+  CHECK(big.status == gateway::http::status::payload_too_large);
+  CHECK(big.events.empty());
+  CHECK(big.body.find("rooms.max-event-bytes") != std::string::npos);
+  auto fits = gateway::check_ingest(o, "ops.incidents", "Bearer tok", "",
+                                    R"({"data":"small"})", 1);
+  CHECK(fits.status == gateway::http::status::accepted);
+  auto bad = gateway::check_ingest(o, "a\xFF\xFE", "Bearer tok", "",
+                                   R"({"data":1})", 1);
+  CHECK(bad.status == gateway::http::status::bad_request);
+  CHECK(gateway::ws::valid_utf8(bad.body));
 }

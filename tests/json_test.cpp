@@ -131,3 +131,17 @@ TEST_CASE("json_error escapes the error text into valid JSON") {
   CHECK(text.find('\n') == std::string::npos); // control chars are escaped
   CHECK(text.find('\x01') == std::string::npos);
 }
+
+TEST_CASE("json::parse refuses a number too large for a double") {
+  // 2e308 parses to infinity; written back it would cut the JSON short.
+  for (auto text : {"[2e308,1]", "{\"a\":-2e308}"}) {
+    rapidjson::Document doc;
+    std::string why;
+    CHECK_FALSE(json::parse(doc, text, why));
+    CHECK(why == "invalid JSON: a number too large for a double");
+  }
+  rapidjson::Document doc;
+  std::string why;
+  CHECK_FALSE(json::parse(doc, "1e400", why)); // RapidJSON's own check
+  CHECK(json::parse(doc, "[1.7976931348623157e308,-1e-400]", why));
+}

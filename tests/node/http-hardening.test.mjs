@@ -242,7 +242,7 @@ describe('connection and body-byte limits (item 4, item 6)', () => {
     flux = await startFlux([`--ingest.token=${TOKEN}`,
       '--ingest.rooms=["ops.incidents:snapshot"]',
       '--gateway.max-inflight-body-bytes=2500000', '--gateway.max-http-connections=20',
-      '--gateway.max-connections=30']);
+      '--gateway.max-connections=30', '--rooms.max-event-bytes=1048576']);
   });
   after(async () => { await flux?.stop(); });
 

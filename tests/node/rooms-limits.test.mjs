@@ -23,12 +23,19 @@ before(async () => {
 });
 after(async () => { await flux?.stop(); });
 
+// Posts like a well-behaved source: on 429 (ingest backpressure) it waits
+// and retries, a bounded number of times.
 async function post(room, events) {
-  const res = await fetch(`${flux.url}/ingest/${room}`, { method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(events) });
-  const text = await res.text();
-  assert.equal(res.status, 202, text);
+  const body = JSON.stringify(events);
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${flux.url}/ingest/${room}`, { method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body });
+    const text = await res.text();
+    if (res.status === 429 && attempt < 200) { await sleep(50); continue; }
+    assert.equal(res.status, 202, text);
+    return;
+  }
 }
 
 // `count` updates to distinct keys `${prefix}-${i}`, `pad` bytes of payload each.
