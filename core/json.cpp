@@ -90,8 +90,10 @@ const char* value_problem(const rapidjson::Value& v) {
 bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
            int depth_limit) {
   doc.SetNull();
-  if (auto nul = static_cast<const char*>(
-        std::memchr(text.data(), '\0', text.size()))) {
+  // memchr must not see the null data() of an empty view.
+  if (auto nul = text.empty() ? nullptr
+                              : static_cast<const char*>(std::memchr(
+                                  text.data(), '\0', text.size()))) {
     why = "invalid JSON: a NUL byte at offset "
           + std::to_string(nul - text.data());
     return false;

@@ -145,3 +145,11 @@ TEST_CASE("json::parse refuses a number too large for a double") {
   CHECK_FALSE(json::parse(doc, "1e400", why)); // RapidJSON's own check
   CHECK(json::parse(doc, "[1.7976931348623157e308,-1e-400]", why));
 }
+
+TEST_CASE("json::parse refuses an empty text without touching its data") {
+  // An empty view's data() is null: memchr on it is undefined (UBSan).
+  rapidjson::Document doc;
+  std::string why;
+  CHECK_FALSE(json::parse(doc, std::string_view{}, why));
+  CHECK(why.rfind("invalid JSON at offset 0", 0) == 0);
+}
