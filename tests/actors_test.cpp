@@ -507,14 +507,10 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
 
 namespace {
 
-// The positions of the event frames a recording socket wrote (batches
-// flattened), in order.
-std::vector<int64_t> event_positions(const recording_socket& sock) {
-  std::vector<int64_t> out;
-  auto take = [&](const rapidjson::Value& f) {
-    if (f.IsObject() && f.HasMember("type") && f["type"] == "event")
-      out.push_back(f["pos"].GetInt64());
-  };
+// Calls `take` with every frame a recording socket wrote, batches
+// flattened, in order.
+template <class F>
+void for_each_frame(const recording_socket& sock, F take) {
   for (auto& w : sock.writes) {
     rapidjson::Document d;
     d.Parse(w.c_str());
@@ -524,6 +520,17 @@ std::vector<int64_t> event_positions(const recording_socket& sock) {
     else
       take(d);
   }
+}
+
+// The positions of the event frames a recording socket wrote (batches
+// flattened), in order.
+std::vector<int64_t> event_positions(const recording_socket& sock) {
+  std::vector<int64_t> out;
+  auto take = [&](const rapidjson::Value& f) {
+    if (f.IsObject() && f.HasMember("type") && f["type"] == "event")
+      out.push_back(f["pos"].GetInt64());
+  };
+  for_each_frame(sock, take);
   return out;
 }
 
@@ -600,15 +607,7 @@ std::map<std::string, int64_t> client_state(const recording_socket& sock,
       pos = f["pos"].GetInt64();
     }
   };
-  for (auto& w : sock.writes) {
-    rapidjson::Document d;
-    d.Parse(w.c_str());
-    if (d.IsArray())
-      for (auto& f : d.GetArray())
-        take(f);
-    else
-      take(d);
-  }
+  for_each_frame(sock, take);
   return out;
 }
 
