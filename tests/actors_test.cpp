@@ -154,6 +154,15 @@ struct subscribed_session {
     caf::anon_send(bus, atom::publish_v, e);
   }
 
+  // A second client's session on the same directory, started and idle.
+  caf::actor another_session(const std::shared_ptr<recording_socket>& sock) {
+    auto s2 = sys_.spawn(session, std::string{"s-2"}, sock, dir, node_probe,
+                         sopts);
+    sock->session = s2;
+    run_();
+    return s2;
+  }
+
   void stop() {
     for (auto& a : {s, dir, bus, node_probe})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -549,10 +558,7 @@ TEST_CASE_FIXTURE(fixture, "a client that resumes from a position its room "
   REQUIRE(rs.core->last_pos() == 2);
   // A second client was on another node that had got up to position 5.
   auto sock = std::make_shared<recording_socket>();
-  auto s2 = sys.spawn(session, std::string{"s-2"}, sock, t.dir, t.node_probe,
-                      t.sopts);
-  sock->session = s2;
-  run();
+  auto s2 = t.another_session(sock);
   caf::anon_send(s2, atom::client_text_v,
                  R"({"op":"subscribe","room":"t","resume":{"epoch":")" + epoch
                    + R"(","pos":5}})");
@@ -621,10 +627,7 @@ TEST_CASE_FIXTURE(fixture, "a snapshot larger than the queue budget reaches a "
     t.publish_update(i, "k" + std::to_string(i), 100);
   run();
   auto sock = std::make_shared<recording_socket>();
-  auto s2 = sys.spawn(session, std::string{"s-2"}, sock, t.dir, t.node_probe,
-                      t.sopts);
-  sock->session = s2;
-  run();
+  auto s2 = t.another_session(sock);
   caf::anon_send(s2, atom::client_text_v,
                  std::string{R"({"op":"subscribe","room":"t","id":1})"});
   run();
