@@ -1,9 +1,15 @@
 #include "core/json.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 namespace flux::json {
 
@@ -85,6 +91,55 @@ const char* value_problem(const rapidjson::Value& v) {
   return nullptr;
 }
 
+// Builds the document like RapidJSON's own handler, but reads each number
+// from its text with std::from_chars (exact, locale-free).
+class exact_numbers {
+public:
+  explicit exact_numbers(rapidjson::Document& doc) : doc_{doc} {}
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.String(s, n, copy);
+  }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.Key(s, n, copy);
+  }
+  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
+  // `s` is a number as the JSON grammar has it (the reader checked).
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const char* end = s + n;
+    if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; })
+        == end) {
+      if (*s == '-') {
+        int64_t i = 0;
+        if (std::from_chars(s, end, i).ec == std::errc{})
+          return doc_.Int64(i);
+      } else {
+        uint64_t u = 0;
+        if (std::from_chars(s, end, u).ec == std::errc{})
+          return doc_.Uint64(u);
+      }
+    }
+    double d = 0;
+    if (std::from_chars(s, end, d).ec == std::errc{})
+      return doc_.Double(d);
+    // Out of range: strtod tells underflow (0) from overflow (infinity,
+    // which parse() then refuses). Flux never sets a locale: "C".
+    return doc_.Double(std::strtod(std::string{s, n}.c_str(), nullptr));
+  }
+
+private:
+  rapidjson::Document& doc_;
+};
+
 } // namespace
 
 bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
@@ -103,12 +158,24 @@ bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
           + " levels";
     return false;
   }
+  // Numbers come to exact_numbers as text: RapidJSON 1.1.0's default
+  // parse can be an ulp off (a value parsed and written again at every hop
+  // drifts) and its full-precision one reads 0E-85 as 5.8e-11.
   constexpr unsigned flags = rapidjson::kParseIterativeFlag
-                             | rapidjson::kParseValidateEncodingFlag;
-  doc.Parse<flags>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    why = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset())
-          + ": " + rapidjson::GetParseError_En(doc.GetParseError());
+                             | rapidjson::kParseValidateEncodingFlag
+                             | rapidjson::kParseNumbersAsStringsFlag;
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document& d) {
+    rapidjson::MemoryStream stream{text.data(), text.size()};
+    exact_numbers handler{d};
+    rapidjson::Reader reader;
+    result = reader.Parse<flags>(stream, handler);
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  if (result.IsError()) {
+    why = "invalid JSON at offset " + std::to_string(result.Offset()) + ": "
+          + rapidjson::GetParseError_En(result.Code());
     doc.SetNull();
     return false;
   }

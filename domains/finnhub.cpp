@@ -8,6 +8,7 @@
 
 #include "core/json.hpp"
 #include "core/logger.hpp"
+#include "core/utf8.hpp"
 #include "domains/connector_util.hpp"
 #include "domains/resilience.hpp"
 
@@ -24,7 +25,9 @@ bool parse_finnhub_quote(const std::string& symbol, const std::string& body,
   }
   std::string err;
   if (json::get(doc, "error", err)) {
-    why = err;
+    // The text becomes the source's status line: bounded, never blank.
+    why = err.empty() ? "an error without a message"
+                      : std::string{utf8_prefix(err, 200)};
     return false;
   }
   out = quote{};

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "core/json.hpp"
+#include "gateway/ws_frame.hpp"
 
 namespace flux::socketio {
 
@@ -28,7 +29,8 @@ bool read_namespace(std::string_view& rest, std::string& ns,
     return false;
   }
   if (!valid_namespace(name)) {
-    why = "namespace with a control character, quote or backslash";
+    why = "namespace with a control character, quote, backslash or invalid "
+          "UTF-8";
     return false;
   }
   ns = std::string{name};
@@ -110,7 +112,7 @@ bool valid_namespace(std::string_view ns) {
   for (unsigned char c : ns)
     if (!safe_namespace_byte(c))
       return false;
-  return true;
+  return gateway::ws::valid_utf8(ns);
 }
 
 bool parse(std::string_view text, packet& out, std::string& why) {

@@ -58,6 +58,16 @@ TEST_CASE("Finnhub: hostile quote answers are refused with a reason") {
   }
   CHECK_FALSE(refused(R"({"c":1,"pc":1,"t":1582641000})"));
   CHECK(q.time_ms == 1582641000000);
+  // The upstream's error text becomes the source's status: never empty
+  // (found by fuzz.finnhub), never longer than 200 bytes, still UTF-8.
+  CHECK(refused(R"({"error":""})"));
+  CHECK(why == "an error without a message");
+  CHECK(refused(R"({"error":"API limit reached"})"));
+  CHECK(why == "API limit reached");
+  CHECK(refused(R"({"error":")" + std::string(300, 'x') + "\u20ac\"}"));
+  CHECK(why.size() <= 200);
+  CHECK(refused(R"({"error":")" + std::string(190, 'x') + "\u20ac\u20ac\u20ac\u20ac\"}"));
+  CHECK(why == std::string(190, 'x') + "\u20ac\u20ac\u20ac"s);
 }
 
 TEST_CASE("NewsData: hostile answers are refused with a reason") {

@@ -3,6 +3,9 @@
 // and a huge nesting refused without recursion; and json_error's escaping.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include <caf/all.hpp>
@@ -152,4 +155,50 @@ TEST_CASE("json::parse refuses an empty text without touching its data") {
   std::string why;
   CHECK_FALSE(json::parse(doc, std::string_view{}, why));
   CHECK(why.rfind("invalid JSON at offset 0", 0) == 0);
+}
+
+TEST_CASE("a number keeps its exact value through every parse and write") {
+  // Each gateway hop parses a record and writes it again: a price that
+  // moved by one ulp per hop would drift (found by fuzz.bus_record).
+  for (const char* text : {"0.30000000000000004", "184467440737095516160",
+                           "2.2250738585072011e-308", "45123.67", "1e23",
+                           "0.1", "-7.000000000000001", "9007199254740993"}) {
+    INFO(text);
+    double exact = std::strtod(text, nullptr);
+    std::string hop = std::string{"["} + text + "]";
+    for (int i = 0; i < 3; ++i) {
+      rapidjson::Document doc;
+      std::string why;
+      REQUIRE(json::parse(doc, hop, why));
+      if (doc[0].IsDouble())
+        CHECK(doc[0].GetDouble() == exact);
+      hop = json::to_string(doc);
+    }
+  }
+}
+
+TEST_CASE("numbers with a zero significand or far out of range read right") {
+  // RapidJSON 1.1.0's full-precision parse read 0E-85 as 5.8e-11 and this
+  // one as -1.6e296 (UB in its DiyFp on a zero significand: fuzz.protocol).
+  struct row { const char* text; double value; };
+  for (auto r : {row{"0E-85", 0.0}, row{"0.0000000000000000000000001e-300", 0.0},
+                 row{"1e-400", 0.0}, row{"-0.0", -0.0}, row{"4719E-85471", 0.0},
+                 row{"5e-324", 5e-324}, row{"-12.5e1", -125.0}}) {
+    INFO(r.text);
+    rapidjson::Document doc;
+    std::string why;
+    REQUIRE(json::parse(doc, std::string{"["} + r.text + "]", why));
+    REQUIRE(doc[0].IsDouble());
+    CHECK(doc[0].GetDouble() == r.value);
+    CHECK(std::signbit(doc[0].GetDouble()) == std::signbit(r.value));
+  }
+  rapidjson::Document doc;
+  REQUIRE(json::parse(doc, "[-9223372036854775808,18446744073709551615,"
+                           "18446744073709551616,7,-7]"));
+  CHECK(doc[0].GetInt64() == INT64_MIN);
+  CHECK(doc[1].GetUint64() == UINT64_MAX);
+  CHECK(doc[2].IsDouble());
+  CHECK(doc[3].IsInt());
+  CHECK(doc[3].GetInt() == 7);
+  CHECK(doc[4].GetInt() == -7);
 }

@@ -148,6 +148,11 @@ TEST_CASE("socketio bounds namespaces and refuses unsafe ones") {
   refused(std::string{"42/a\0b,[\"x\"]", 12}, "namespace with");
   CHECK(socketio::valid_namespace("/"));
   CHECK(socketio::valid_namespace("/chat-1"));
+  // Echoed into a text frame: must be UTF-8 (found by fuzz.socketio).
+  refused("40/a\xe4min,{}", "invalid UTF-8");
+  CHECK(socketio::valid_namespace("/caf\xc3\xa9"));
+  CHECK_FALSE(socketio::valid_namespace("/a\xe4min"));
+  CHECK_FALSE(socketio::valid_namespace("/a\xc3"));
   CHECK_FALSE(socketio::valid_namespace("chat"));
   CHECK_FALSE(socketio::valid_namespace("/a,b"));
 }

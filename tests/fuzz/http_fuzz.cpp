@@ -49,8 +49,10 @@ caf::behavior stub_bus(caf::event_based_actor*) {
 }
 
 std::shared_ptr<gw::context> make_context() {
-  static fuzz_config cfg;
-  static caf::actor_system sys{cfg};
+  // Never destroyed: libFuzzer ends with exit(), and ~actor_system run from
+  // an exit handler while its threads still work crashes in CAF (deref of
+  // a destroyed object). The process ends right after anyway.
+  static auto& sys = *new caf::actor_system{*new fuzz_config};
   auto root = std::filesystem::temp_directory_path()
               / ("flux-http-fuzz-" + std::to_string(::getpid()));
   std::filesystem::create_directories(root / "assets");
