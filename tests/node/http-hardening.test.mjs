@@ -8,10 +8,12 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import fs from 'node:fs';
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFlux, Client, FLUX_BIN } from './lib/flux.mjs';
+import { startFlux, Client, FLUX_BIN, SLOWDOWN, rssBoundMb, watchSanitizerReports }
+  from './lib/flux.mjs';
 
 const TOKEN = 's3cret-token';
 
@@ -195,7 +197,7 @@ describe('unauthenticated ingest bodies are never buffered (item 4)', () => {
       answers.push(new Promise((resolve) => {
         const t0 = Date.now();
         let text = '';
-        const timer = setTimeout(() => resolve({ want, text, ms: null }), 5000);
+        const timer = setTimeout(() => resolve({ want, text, ms: null }), 5000 * SLOWDOWN);
         sock.on('data', (d) => {
           text += d.toString('latin1');
           if (text.includes('\r\n\r\n')) { clearTimeout(timer); resolve({ want, text, ms: Date.now() - t0, room }); }
@@ -217,7 +219,7 @@ describe('unauthenticated ingest bodies are never buffered (item 4)', () => {
       await sleep(500);
     }
     for (const s of socks) s.destroy();
-    const slow = got.filter((g) => g.ms === null || g.ms > 2000);
+    const slow = got.filter((g) => g.ms === null || g.ms > 2000 * SLOWDOWN);
     const grewMb = (afterKb - before) / 1024;
     console.log(`item 4: VmRSS ${before} kB -> ${afterKb} kB (+${grewMb.toFixed(1)} MB); `
       + `${slow.length} of 300 unanswered within 2 s; slowest answer `
@@ -225,7 +227,7 @@ describe('unauthenticated ingest bodies are never buffered (item 4)', () => {
     assert.equal(slow.length, 0, `unanswered within 2 s: ${slow.length}`);
     for (const g of got)
       assert.equal(statusOf(g.text), g.want, g.text.slice(0, 200));
-    assert.ok(grewMb < 40, `RSS grew by ${grewMb.toFixed(1)} MB`);
+    assert.ok(grewMb < rssBoundMb(40), `RSS grew by ${grewMb.toFixed(1)} MB`);
   });
 
   test('an undeclared room is refused with 404 before the body', async () => {
@@ -293,11 +295,24 @@ describe('connection and body-byte limits (item 4, item 6)', () => {
   });
 });
 
+// UBSan's vptr check probes memory through a pipe; with every descriptor
+// taken it has none and reports each virtual call as an "invalid vptr".
+// Under a sanitizer build this flux alone runs without that one check.
+function envAtFdLimit() {
+  const ubsan = process.env.UBSAN_OPTIONS;
+  const base = /suppressions=([^:]+)/.exec(ubsan ?? '');
+  if (!base) return process.env;
+  const file = `${os.tmpdir()}/flux-ubsan-fd-limit-${process.pid}.supp`;
+  fs.writeFileSync(file, `${fs.readFileSync(base[1], 'utf8')}\nvptr:*\n`);
+  return { ...process.env, UBSAN_OPTIONS: ubsan.replace(base[0], `suppressions=${file}`) };
+}
+
 // Starts flux under `prlimit --nofile=N:N` (same start-up as startFlux).
 async function startLimited(nofile, args) {
   const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, FLUX_BIN,
     '--gateway.bind=127.0.0.1', '--gateway.port=0', '--log.level=info', ...args],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
+  { stdio: ['ignore', 'pipe', 'pipe'], env: envAtFdLimit() });
+  watchSanitizerReports(child);
   const state = { lines: 0, bytes: 0, logs: [] };
   let buf = '';
   const port = await new Promise((resolve, reject) => {

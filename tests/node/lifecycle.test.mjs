@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFlux, Client, FLUX_BIN } from './lib/flux.mjs';
+import { startFlux, Client, FLUX_BIN, watchSanitizerReports } from './lib/flux.mjs';
 
 test('SIGTERM closes clients with 1001 going-away and exits 0', async () => {
   const flux = await startFlux();
@@ -28,6 +28,7 @@ test('SIGINT also shuts down cleanly', async () => {
 test('--log.format=text writes human-readable lines, not JSON', async () => {
   const child = spawn(FLUX_BIN, ['--gateway.bind=127.0.0.1', '--gateway.port=0',
     '--log.level=info', '--log.format=text'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  watchSanitizerReports(child);
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d) => { stderr += d; });

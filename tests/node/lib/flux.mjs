@@ -2,6 +2,7 @@
 // and talk to it over real WebSocket and HTTP connections.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -9,10 +10,39 @@ import WebSocket from 'ws';
 export const FLUX_BIN = process.env.FLUX_BIN
   ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/flux');
 
+// Under a sanitizer build (scripts/test --sanitize=..., which sets
+// FLUX_TEST_SANITIZER) flux runs several times slower and ASan's quarantine
+// holds freed memory (quarantine_size_mb=64 there): time bounds scale by
+// SLOWDOWN and memory bounds get rssBoundMb's allowance, so the bounded-
+// growth tests still catch growth without bound (the ping flood grew 650 MB).
+export const SANITIZER = process.env.FLUX_TEST_SANITIZER ?? '';
+export const SLOWDOWN = SANITIZER ? 5 : 1;
+export function rssBoundMb(mb) { return SANITIZER ? mb + 96 : mb; }
+
+// g++'s UBSan ignores log_path: sanitizer reports reach flux's stderr only.
+// Copies each, from its first line on, to FLUX_SANITIZER_REPORTS/
+// flux-<pid>.log, which fails the sanitizer pass even when no test noticed.
+const REPORT_MARKER = /runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer/;
+export function watchSanitizerReports(child) {
+  const dir = process.env.FLUX_SANITIZER_REPORTS;
+  if (!dir || !child.stderr) return;
+  let file = null;
+  let tail = '';
+  child.stderr.on('data', (chunk) => {
+    if (file) { appendFileSync(file, chunk); return; }
+    tail += chunk;
+    const at = tail.search(REPORT_MARKER);
+    if (at < 0) { tail = tail.slice(tail.lastIndexOf('\n') + 1); return; }
+    file = path.join(dir, `flux-${child.pid}.log`);
+    appendFileSync(file, tail.slice(tail.lastIndexOf('\n', at) + 1));
+  });
+}
+
 // Starts flux with extra flags; resolves once it logs the port it listens on.
 export async function startFlux(args = [], { timeoutMs = 15000 } = {}) {
   const child = spawn(FLUX_BIN, ['--gateway.bind=127.0.0.1', '--gateway.port=0',
     '--log.level=info', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  watchSanitizerReports(child);
   const logs = [];
   let stderrBuf = '';
   const port = await new Promise((resolve, reject) => {
@@ -35,6 +65,14 @@ export async function startFlux(args = [], { timeoutMs = 15000 } = {}) {
       reject(new Error(`flux exited with ${code}; logs:\n${logs.join('\n')}`)); });
   });
   child.stdout.resume();
+  // A flux that ends before stop() was asked for died: say how, with its
+  // last log lines, so the failing assertion that follows has its cause.
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping)
+      console.error(`flux (pid ${child.pid}) ended unexpectedly: code ${code}, `
+        + `signal ${signal}; last logs:\n${logs.slice(-30).join('\n')}`);
+  });
   return {
     child, port, logs,
     url: `http://127.0.0.1:${port}`,
@@ -44,6 +82,7 @@ export async function startFlux(args = [], { timeoutMs = 15000 } = {}) {
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
       if (child.signalCode !== null) return child.signalCode;
+      stopping = true;
       child.kill(signal);
       const [code] = await once(child, 'exit');
       return code;
