@@ -108,11 +108,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (!p.is_done() && off < size) {
       auto n = p.put(gw::asio::buffer(data + off, size - off), ec);
       off += n;
+      // need_more: the rest of the input is not enough. Beast's read op
+      // then reads more before it calls put again (calling it again on the
+      // same bytes trips an assertion in its chunk parser), so stop here.
       if (ec == gw::http::error::need_more) {
         ec = {};
-        if (n == 0)
-          break;
-        continue;
+        break;
       }
       if (ec || n == 0)
         break;
