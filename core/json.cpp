@@ -23,35 +23,6 @@ void writer::value(double v) {
 
 namespace {
 
-// The deepest nesting of arrays and objects in `text`, counting only
-// brackets outside strings; stops counting once past `limit`.
-int nesting_depth(std::string_view text, int limit) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > deepest && (deepest = depth) > limit)
-        return deepest;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 // True when a string decoded from a lone \uDC00-\uDFFF escape: RapidJSON
 // turns it into the bytes ED B0-BF xx, which are not UTF-8. Raw input bytes
 // are validated by the parser, so only an escape can produce them.
@@ -63,39 +34,22 @@ bool has_lone_surrogate(const char* s, size_t n) {
   return false;
 }
 
-// What RapidJSON parses but Flux must not pass on: a lone surrogate escape
-// (decoded to bytes that are not UTF-8) and a number too large for a double
-// (2e308 parses to infinity, which no JSON writer can write back). nullptr
-// when there is none. Recursion is bounded: the document is no deeper than
-// the depth limit.
-const char* value_problem(const rapidjson::Value& v) {
-  if (v.IsString())
-    return has_lone_surrogate(v.GetString(), v.GetStringLength())
-             ? "a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)"
-             : nullptr;
-  if (v.IsDouble())
-    return std::isfinite(v.GetDouble()) ? nullptr
-                                        : "a number too large for a double";
-  if (v.IsArray()) {
-    for (auto& item : v.GetArray())
-      if (auto problem = value_problem(item))
-        return problem;
-  } else if (v.IsObject()) {
-    for (auto& m : v.GetObject()) {
-      if (auto problem = value_problem(m.name))
-        return problem;
-      if (auto problem = value_problem(m.value))
-        return problem;
-    }
-  }
-  return nullptr;
-}
-
-// Builds the document like RapidJSON's own handler, but reads each number
-// from its text with std::from_chars (exact, locale-free).
-class exact_numbers {
+// Builds the document like RapidJSON's own handler, in the same single pass
+// refusing what RapidJSON accepts but Flux must not pass on: nesting over
+// the limit, a lone surrogate escape (decoded to bytes that are not UTF-8)
+// and a number too large for a double (no JSON writer can write infinity
+// back). Numbers arrive as text and are read with std::from_chars (exact,
+// locale-free): RapidJSON 1.1.0's default reading can be an ulp off (a
+// value parsed and written again at every hop drifts), and its
+// full-precision one reads 0E-85 as 5.8e-11.
+class checked_builder {
 public:
-  explicit exact_numbers(rapidjson::Document& doc) : doc_{doc} {}
+  checked_builder(rapidjson::Document& doc, int depth_limit)
+    : doc_{doc}, depth_limit_{depth_limit} {}
+
+  // Why the parse stopped early; empty when nothing did or on a syntax error.
+  const std::string& problem() const { return problem_; }
+
   bool Null() { return doc_.Null(); }
   bool Bool(bool b) { return doc_.Bool(b); }
   bool Int(int i) { return doc_.Int(i); }
@@ -104,40 +58,60 @@ public:
   bool Uint64(uint64_t u) { return doc_.Uint64(u); }
   bool Double(double d) { return doc_.Double(d); }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
-    return doc_.String(s, n, copy);
+    return text_ok(s, n) && doc_.String(s, n, copy);
   }
-  bool StartObject() { return doc_.StartObject(); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) {
-    return doc_.Key(s, n, copy);
+    return text_ok(s, n) && doc_.Key(s, n, copy);
   }
-  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
-  bool StartArray() { return doc_.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
+  bool StartObject() { return deeper() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) { --depth_; return doc_.EndObject(n); }
+  bool StartArray() { return deeper() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { --depth_; return doc_.EndArray(n); }
   // `s` is a number as the JSON grammar has it (the reader checked).
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
     const char* end = s + n;
-    if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; })
-        == end) {
-      if (*s == '-') {
-        int64_t i = 0;
-        if (std::from_chars(s, end, i).ec == std::errc{})
-          return doc_.Int64(i);
-      } else {
-        uint64_t u = 0;
-        if (std::from_chars(s, end, u).ec == std::errc{})
-          return doc_.Uint64(u);
-      }
+    bool integral = std::none_of(s, end, [](char c) {
+      return c == '.' || c == 'e' || c == 'E';
+    });
+    if (integral && *s == '-') {
+      int64_t i = 0;
+      if (std::from_chars(s, end, i).ec == std::errc{})
+        return doc_.Int64(i);
+    } else if (integral) {
+      uint64_t u = 0;
+      if (std::from_chars(s, end, u).ec == std::errc{})
+        return doc_.Uint64(u);
     }
     double d = 0;
-    if (std::from_chars(s, end, d).ec == std::errc{})
-      return doc_.Double(d);
-    // Out of range: strtod tells underflow (0) from overflow (infinity,
-    // which parse() then refuses). Flux never sets a locale: "C".
-    return doc_.Double(std::strtod(std::string{s, n}.c_str(), nullptr));
+    if (std::from_chars(s, end, d).ec != std::errc{})
+      // Out of range: strtod tells underflow (0) from overflow. Flux never
+      // sets a locale, so it reads "C".
+      d = std::strtod(std::string{s, n}.c_str(), nullptr);
+    if (!std::isfinite(d))
+      return fail("a number too large for a double");
+    return doc_.Double(d);
   }
 
 private:
+  bool fail(std::string problem) {
+    problem_ = std::move(problem);
+    return false;
+  }
+  bool deeper() {
+    if (++depth_ <= depth_limit_)
+      return true;
+    return fail("nested deeper than " + std::to_string(depth_limit_)
+                + " levels");
+  }
+  bool text_ok(const char* s, rapidjson::SizeType n) {
+    return !has_lone_surrogate(s, n)
+           || fail("a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)");
+  }
+
   rapidjson::Document& doc_;
+  int depth_limit_;
+  int depth_ = 0;
+  std::string problem_;
 };
 
 } // namespace
@@ -153,34 +127,25 @@ bool parse(rapidjson::Document& doc, std::string_view text, std::string& why,
           + std::to_string(nul - text.data());
     return false;
   }
-  if (nesting_depth(text, depth_limit) > depth_limit) {
-    why = "invalid JSON: nested deeper than " + std::to_string(depth_limit)
-          + " levels";
-    return false;
-  }
-  // Numbers come to exact_numbers as text: RapidJSON 1.1.0's default
-  // parse can be an ulp off (a value parsed and written again at every hop
-  // drifts) and its full-precision one reads 0E-85 as 5.8e-11.
   constexpr unsigned flags = rapidjson::kParseIterativeFlag
                              | rapidjson::kParseValidateEncodingFlag
                              | rapidjson::kParseNumbersAsStringsFlag;
   rapidjson::ParseResult result;
+  std::string problem;
   auto generate = [&](rapidjson::Document& d) {
     rapidjson::MemoryStream stream{text.data(), text.size()};
-    exact_numbers handler{d};
+    checked_builder builder{d, depth_limit};
     rapidjson::Reader reader;
-    result = reader.Parse<flags>(stream, handler);
+    result = reader.Parse<flags>(stream, builder);
+    problem = builder.problem();
     return !result.IsError();
   };
   doc.Populate(generate);
   if (result.IsError()) {
-    why = "invalid JSON at offset " + std::to_string(result.Offset()) + ": "
-          + rapidjson::GetParseError_En(result.Code());
-    doc.SetNull();
-    return false;
-  }
-  if (auto problem = value_problem(doc)) {
-    why = std::string{"invalid JSON: "} + problem;
+    why = problem.empty()
+            ? "invalid JSON at offset " + std::to_string(result.Offset())
+                + ": " + rapidjson::GetParseError_En(result.Code())
+            : "invalid JSON: " + problem;
     doc.SetNull();
     return false;
   }

@@ -184,7 +184,11 @@ TEST_CASE("the bus record decoder refuses hostile JSON with a stable reason") {
         == "invalid JSON: a lone UTF-16 surrogate escape (\\uD800-\\uDFFF)");
   // No offsets: the directory logs each distinct reason once.
   CHECK(reason(head + "1}\0"s) == reason("{}\0"s));
-  CHECK(reason(std::string(1000000, '[')) == reason("[[" + std::string(99, '{')));
+  std::string deep_objects = "[[";
+  for (int i = 0; i < 99; ++i)
+    deep_objects += "{\"k\":";
+  CHECK(reason(std::string(1000000, '[')) == reason(deep_objects));
+  CHECK(reason(deep_objects) == "invalid JSON: nested deeper than 64 levels");
   event ok;
   std::string why;
   auto deep_ok = head + std::string(63, '[') + std::string(63, ']') + "}";

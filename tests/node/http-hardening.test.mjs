@@ -234,7 +234,7 @@ describe('unauthenticated ingest bodies are never buffered (item 4)', () => {
     const r = await raw(flux.port, [`POST /ingest/not.declared HTTP/1.1\r\nHost: x\r\n`
       + `Authorization: Bearer ${TOKEN}\r\nContent-Length: 1000000\r\n\r\n{`]);
     assert.equal(statusOf(r.text), 404, r.text.slice(0, 200));
-    assert.ok(r.firstByteMs < 1000 && r.closed);
+    assert.ok(r.firstByteMs < 1000 * SLOWDOWN && r.closed);
   });
 });
 
@@ -257,7 +257,7 @@ describe('connection and body-byte limits (item 4, item 6)', () => {
     const r = await raw(flux.port, [head], { timeoutMs: 2000 });
     assert.equal(statusOf(r.text), 503, r.text.slice(0, 200));
     assert.match(r.text, /Retry-After: \d+/i);
-    assert.ok(r.closed && r.firstByteMs < 1000);
+    assert.ok(r.closed && r.firstByteMs < 1000 * SLOWDOWN);
     for (const h of holders) h.destroy();
     await sleep(300);
     const ok = await fetch(`${flux.url}/ingest/ops.incidents`, { method: 'POST',
@@ -364,7 +364,7 @@ describe('at the open-file limit (item 6)', () => {
     const answer = await atLimit;
     console.log(`item 6: CPU ${cpu.toFixed(2)} s in 2 s, ${lines} log lines (${bytes} bytes) at the limit; `
       + `health check at the limit: ${JSON.stringify(answer.text.split('\r\n')[0])}`);
-    assert.ok(cpu < 0.3, `CPU over 2 s at the descriptor limit: ${cpu} s`);
+    assert.ok(cpu < 0.3 * SLOWDOWN, `CPU over 2 s at the descriptor limit: ${cpu} s`);
     assert.ok(lines <= 5, `log lines over 2 s: ${lines}`);
     assert.ok([200, 503].includes(statusOf(answer.text)), `answer at the limit: ${JSON.stringify(answer.text)}`);
     // Closing a few connections lets /healthz through again.
@@ -436,7 +436,7 @@ describe('an ingest flood (item 7)', () => {
     assert.ok((statuses[429] ?? 0) > 0, 'some POSTs are told to back off');
     assert.equal(missingRetryAfter, 0, '429 carries Retry-After');
     assert.ok((statuses[202] ?? 0) > 0, 'the flood is not refused outright');
-    assert.ok(maxGap < 1000, `subscriber gap ${maxGap} ms`);
-    assert.ok(Math.max(...statsTimes) < 1000, `/stats took ${Math.max(...statsTimes)} ms`);
+    assert.ok(maxGap < 1000 * SLOWDOWN, `subscriber gap ${maxGap} ms`);
+    assert.ok(Math.max(...statsTimes) < 1000 * SLOWDOWN, `/stats took ${Math.max(...statsTimes)} ms`);
   });
 });
