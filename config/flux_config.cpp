@@ -207,6 +207,7 @@ std::vector<std::string> flux_config::validate() const {
     if (!ok)
       errors.push_back(std::move(message));
   };
+  std::error_code fs_error; // a path too long for the file system: invalid
   boost::system::error_code ec;
   boost::asio::ip::make_address(bind, ec);
   need(!ec, "gateway.bind: '" + bind + "' is not an IP address");
@@ -226,7 +227,7 @@ std::vector<std::string> flux_config::validate() const {
          && socketio_connect_timeout_ms <= 3600000,
        "gateway.socketio-connect-timeout-ms must be between 50 and 3600000");
   if (!web_root.empty())
-    need(std::filesystem::is_directory(web_root),
+    need(std::filesystem::is_directory(web_root, fs_error),
          "gateway.web-root: '" + web_root + "' is not a directory");
   need(queue_budget_bytes >= 4096,
        "session.queue-budget-bytes must be at least 4096");
@@ -318,7 +319,7 @@ std::vector<std::string> flux_config::validate() const {
   need(max_redirects >= 0 && max_redirects <= 10,
        "connectors.max-redirects must be between 0 and 10");
   if (!ca_file.empty())
-    need(std::filesystem::is_regular_file(ca_file),
+    need(std::filesystem::is_regular_file(ca_file, fs_error),
          "connectors.ca-file: '" + ca_file + "' is not a file");
   need(breaker_open_ms >= 10, "connectors.breaker-open-ms must be >= 10");
   need(max_backoff_ms >= 10, "connectors.max-backoff-ms must be >= 10");

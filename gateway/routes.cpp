@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/json.hpp"
+#include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
 #include "gateway/ingest.hpp"
@@ -272,8 +273,11 @@ void static_file(const std::shared_ptr<context>& ctx, const request& req,
   }
   auto path = web_root(*ctx) + target;
   std::ifstream in;
-  // ifstream opens directories on Linux: serve regular files only.
-  if (std::filesystem::is_regular_file(path))
+  // ifstream opens directories on Linux: serve regular files only. The
+  // error_code overload: a name the file system refuses (ENAMETOOLONG,
+  // EACCES, ELOOP) is a 404, not an exception out of the I/O thread.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec))
     in.open(path, std::ios::binary);
   if (!in.is_open()) {
     if (target == "/index.html") {
@@ -317,9 +321,11 @@ response make_response(const request& req, http::status status,
   return res;
 }
 
-void route(const std::shared_ptr<context>& ctx, const request& req,
-           responder respond) {
-  ++ctx->http_requests;
+namespace {
+
+// Hands `respond` on (moves from it) only where it answers asynchronously.
+void dispatch(const std::shared_ptr<context>& ctx, const request& req,
+              responder& respond) {
   std::string target{req.target()};
   if (target.rfind("/ingest/", 0) == 0) { // webhook ingest (gateway/ingest.cpp)
     respond(handle_ingest(ctx->opts.ingest, ctx->ingest_pump, *ctx->backlog,
@@ -344,6 +350,23 @@ void route(const std::shared_ptr<context>& ctx, const request& req,
     metrics(ctx, req, std::move(respond));
   } else {
     static_file(ctx, req, respond);
+  }
+}
+
+} // namespace
+
+void route(const std::shared_ptr<context>& ctx, const request& req,
+           responder respond) {
+  ++ctx->http_requests;
+  try {
+    dispatch(ctx, req, respond);
+  } catch (const std::exception& e) {
+    // A route that throws fails its one request, never the I/O thread.
+    log::error("gateway", "request failed", {{"error", e.what()}});
+    if (respond) // not yet handed to an asynchronous answer
+      respond(make_response(req, http::status::internal_server_error,
+                            "{\"error\":\"internal error\"}",
+                            "application/json"));
   }
 }
 

@@ -115,6 +115,19 @@ describe('HTTP framing and parsing (item 12)', () => {
     assert.equal(statusOf(r.text), 200, r.text.slice(0, 200));
   });
 
+  test('a static path the file system refuses (name too long) is a 404, never a crash', async () => {
+    // Found by fuzz.http: a path component over NAME_MAX (255 bytes) made
+    // std::filesystem throw ENAMETOOLONG out of the static-file route, and
+    // one unauthenticated GET ended the process.
+    for (const target of [`/${'a'.repeat(300)}`, `/${'\xff'.repeat(300)}.js`,
+      `/${'d/'.repeat(1500)}x`, `/index.html/${'b'.repeat(256)}`]) {
+      const r = await raw(flux.port, [`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
+      assert.equal(statusOf(r.text), 404, `${target.slice(0, 40)}... -> ${r.text.slice(0, 120)}`);
+    }
+    const h = await raw(flux.port, ['GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
+    assert.equal(statusOf(h.text), 200, 'the node is still up');
+  });
+
   test('a Transfer-Encoding other than chunked alone is refused with 400 (smuggling)', async () => {
     const body = '{"data":1}';
     for (const te of ['xchunked', 'chunked, identity', 'gzip, chunked', 'identity']) {

@@ -229,8 +229,11 @@ test('a client that floods pings and never reads is dropped by the heartbeat', a
 test('a client whose writes make no progress for a heartbeat is dropped, whatever it sends', async () => {
   // It subscribes to a busy room and never reads, but sends unsolicited
   // pongs (which count as life): the socket's buffers fill, the write is
-  // stuck, and long before its (large) queue budget is spent it goes.
-  const node = await startFlux(['--gateway.heartbeat-ms=600', '--gateway.send-buffer-bytes=4096',
+  // stuck, and long before its (large) queue budget is spent it goes. The
+  // client answers no ping before its snapshot: under a sanitizer that takes
+  // longer than 600 ms, hence the scaled heartbeat.
+  const heartbeat = 600 * SLOWDOWN;
+  const node = await startFlux([`--gateway.heartbeat-ms=${heartbeat}`, '--gateway.send-buffer-bytes=4096',
     '--bench.rate=1000', '--bench.payload-bytes=2000', '--bench.rooms=1',
     '--session.queue-budget-bytes=268435456']);
   try {
@@ -241,9 +244,10 @@ test('a client whose writes make no progress for a heartbeat is dropped, whateve
     raw.sock.pause();
     const started = Date.now();
     // The drop shows as a write that fails.
-    await flood(raw, encodeFrame(10, 'alive'), 500, started + 10000, () => sleep(20));
+    await flood(raw, encodeFrame(10, 'alive'), 500 * SLOWDOWN, started + 10000 * SLOWDOWN,
+      () => sleep(20));
     const took = Date.now() - started;
-    assert.ok(raw.ended, `still connected after ${took} ms (heartbeat 600 ms)`);
+    assert.ok(raw.ended, `still connected after ${took} ms (heartbeat ${heartbeat} ms)`);
     assert.ok(node.logs.some((l) => l.includes('reads nothing')),
       `dropped as a client that reads nothing; logs: ${node.logs.slice(-3).join('\n')}`);
   } finally {
