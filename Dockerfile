@@ -8,7 +8,7 @@ RUN apt-get update \
       g++ cmake ninja-build pkg-config libcaf-dev libboost-dev \
       libboost-system-dev librdkafka-dev rapidjson-dev doctest-dev \
       libssl-dev zlib1g-dev libexpat1-dev ca-certificates nodejs npm \
-      clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14 \
+      clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14 curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
