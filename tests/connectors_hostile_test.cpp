@@ -83,6 +83,13 @@ TEST_CASE("NewsData: hostile answers are refused with a reason") {
   CHECK(why == "no 'results' list");
   CHECK_FALSE(parse_newsdata(R"("success")", items, why));
   CHECK(why == "answer is not a JSON object");
+  // The upstream's error message becomes the source's status: never empty
+  // (found by fuzz.newsdata), never longer than 200 bytes.
+  CHECK_FALSE(parse_newsdata(R"({"":"er","results":{"message":""}})", items, why));
+  CHECK(why == "status ''");
+  CHECK_FALSE(parse_newsdata(R"({"status":"error","results":{"message":")"
+                               + std::string(300, 'x') + "\"}}", items, why));
+  CHECK(why == std::string(200, 'x'));
   CHECK(items.empty());
 }
 
