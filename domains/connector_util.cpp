@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/process.hpp"
+#include "core/utf8.hpp"
 
 namespace flux::connectors {
 
@@ -235,6 +236,12 @@ fetch_result failure(std::string why) {
   r.ok = false;
   r.error = std::move(why);
   return r;
+}
+
+std::string upstream_reason(const std::string& text, std::string fallback) {
+  if (text.empty())
+    return fallback;
+  return std::string{utf8_prefix(text, 200)};
 }
 
 bool check_http(const std::string& what, const httpc::response& res,

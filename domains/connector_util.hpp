@@ -55,6 +55,10 @@ bool parse_json(const std::string& what, const std::string& body,
 
 fetch_result failure(std::string why);
 
+// An upstream's own error text as a source's status line: at most 200 bytes
+// (cut on a UTF-8 boundary), and `fallback` when the text is empty.
+std::string upstream_reason(const std::string& text, std::string fallback);
+
 // One token bucket per upstream host, for calls-per-minute limits that are
 // the host's, not one URL's (every Open-Meteo city, the RSS feeds of one
 // site): out[i] is the bucket of urls[i], shared by every URL of its host,

@@ -8,7 +8,6 @@
 
 #include "core/json.hpp"
 #include "core/logger.hpp"
-#include "core/utf8.hpp"
 #include "domains/connector_util.hpp"
 #include "domains/resilience.hpp"
 
@@ -25,9 +24,7 @@ bool parse_finnhub_quote(const std::string& symbol, const std::string& body,
   }
   std::string err;
   if (json::get(doc, "error", err)) {
-    // The text becomes the source's status line: bounded, never blank.
-    why = err.empty() ? "an error without a message"
-                      : std::string{utf8_prefix(err, 200)};
+    why = upstream_reason(err, "an error without a message");
     return false;
   }
   out = quote{};

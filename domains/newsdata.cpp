@@ -3,7 +3,6 @@
 #include <rapidjson/document.h>
 
 #include "core/json.hpp"
-#include "core/utf8.hpp"
 #include "domains/connector_util.hpp"
 
 namespace flux::connectors {
@@ -35,9 +34,8 @@ bool parse_newsdata(const std::string& body, std::vector<news_item>& out,
     why = "status '" + status + "'";
     if (results != doc.MemberEnd() && results->value.IsObject()) {
       std::string msg;
-      // It becomes the source's status line: bounded, never blank.
-      if (json::get(results->value, "message", msg) && !msg.empty())
-        why = std::string{utf8_prefix(msg, 200)};
+      if (json::get(results->value, "message", msg))
+        why = upstream_reason(msg, std::move(why));
     }
     return false;
   }

@@ -12,10 +12,10 @@ export const FLUX_BIN = process.env.FLUX_BIN
 
 // Under a sanitizer build (scripts/test --sanitize=..., which sets
 // FLUX_TEST_SANITIZER) flux runs several times slower (TSan twice ASan) and
-// ASan's quarantine
-// holds freed memory (quarantine_size_mb=64 there): time bounds scale by
-// SLOWDOWN and memory bounds get rssBoundMb's allowance, so the bounded-
-// growth tests still catch growth without bound (the ping flood grew 650 MB).
+// ASan's quarantine holds freed memory (quarantine_size_mb=64 there): time
+// bounds scale by SLOWDOWN and memory bounds get rssBoundMb's allowance, so
+// the bounded-growth tests still catch growth without bound (the ping flood
+// grew 650 MB).
 export const SANITIZER = process.env.FLUX_TEST_SANITIZER ?? '';
 export const SLOWDOWN = SANITIZER === 'thread' ? 10 : SANITIZER ? 5 : 1;
 export function rssBoundMb(mb) { return SANITIZER ? mb + 96 : mb; }
