@@ -12,12 +12,9 @@
 
 #include <caf/io/middleman.hpp>
 
-#include "actors/cluster.hpp"
-#include "actors/node.hpp"
-#include "actors/room_directory.hpp"
-#include "actors/supervisor.hpp"
 #include "bus/embedded_bus.hpp"
 #include "bus/kafka_bus.hpp"
+#include "cluster/cluster.hpp"
 #include "config/flux_config.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
@@ -29,6 +26,9 @@
 #include "domains/poller.hpp"
 #include "domains/simulated_sources.hpp"
 #include "gateway/server.hpp"
+#include "rooms/room_directory.hpp"
+#include "runtime/node.hpp"
+#include "runtime/supervisor.hpp"
 
 using namespace flux;
 

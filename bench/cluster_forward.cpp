@@ -1,5 +1,5 @@
 // cluster-forward: how many records per second one cluster node forwards to
-// a peer over CAF networking (actors/cluster.cpp). Two actor systems in this
+// a peer over CAF networking (cluster/cluster.cpp). Two actor systems in this
 // process, joined on 127.0.0.1 as two gateway nodes would be; the peer's
 // "room directory" is a scoped actor that counts what arrives.
 //   cluster-forward [RECORDS] [BYTES]   (default 200000 records of 300 B)
@@ -12,9 +12,9 @@
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/cluster.hpp"
-#include "actors/node.hpp"
+#include "cluster/cluster.hpp"
 #include "core/type_ids.hpp"
+#include "runtime/node.hpp"
 
 using namespace flux;
 using namespace std::chrono_literals;

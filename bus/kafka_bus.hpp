@@ -7,10 +7,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/supervisor.hpp"
 #include "bus/kafka_buffer.hpp"
 #include "bus/kafka_config.hpp"
 #include "core/actor_stats.hpp"
+#include "runtime/child_spec.hpp"
 
 // The Kafka event bus as the rest of Flux sees it: one stable actor with
 // the embedded bus's contract (bus/embedded_bus.hpp) in front of the

@@ -4,8 +4,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "actors/cluster.hpp"
 #include "bus/kafka_config.hpp"
+#include "cluster/cluster.hpp"
 #include "core/logger.hpp"
 #include "domains/http_client.hpp"
 #include "domains/open_meteo.hpp"

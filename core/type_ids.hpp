@@ -6,11 +6,7 @@
 #include <caf/all.hpp>
 
 #include "core/event.hpp"
-
-namespace flux {
-struct fanout_link;
-using fanout_link_ptr = std::shared_ptr<fanout_link>;
-} // namespace flux
+#include "core/fwd.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
 

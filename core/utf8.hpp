@@ -5,6 +5,10 @@
 
 namespace flux {
 
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// UTF-16 surrogates, nothing past U+10FFFF).
+bool valid_utf8(std::string_view text);
+
 // The longest prefix of `text` of at most `max_bytes` that does not end
 // inside a UTF-8 sequence: client text cut into a reply must stay UTF-8
 // (a WebSocket client fails the connection on a text frame that is not).

@@ -5,8 +5,8 @@
 
 #include "core/logger.hpp"
 #include "domains/coinbase_ticker.hpp"
-#include "domains/connector_util.hpp"
 #include "domains/coingecko.hpp"
+#include "domains/connector_util.hpp"
 #include "domains/finnhub.hpp"
 #include "domains/news_feeds.hpp"
 #include "domains/open_meteo.hpp"

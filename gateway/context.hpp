@@ -7,8 +7,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/session.hpp"
 #include "gateway/ingest.hpp"
+#include "sessions/session.hpp"
 
 // What every connection of the gateway shares: the actor system, the actors
 // it talks to, the options, and the connection counters shown in /stats.

@@ -10,9 +10,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/room_core.hpp"
 #include "core/event.hpp"
 #include "gateway/beast.hpp"
+#include "rooms/room_core.hpp"
 
 // Webhook ingest: POST /ingest/{room} with one event or an array of events
 // in the record format of docs/events.md, for feeds Flux has no connector

@@ -5,9 +5,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "actors/session.hpp"
 #include "core/logger.hpp"
 #include "core/type_ids.hpp"
+#include "sessions/session.hpp"
 
 namespace flux::gateway {
 

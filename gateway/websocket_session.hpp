@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
-#include "actors/client_socket.hpp"
 #include "gateway/beast.hpp"
 #include "gateway/context.hpp"
-#include "gateway/ws_frame.hpp"
+#include "sessions/client_socket.hpp"
+#include "wire/ws_frame.hpp"
 
 // One WebSocket connection. Beast completes the opening handshake; after it
 // the session frames messages itself (gateway/ws_frame): everything the

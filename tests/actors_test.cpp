@@ -11,14 +11,14 @@
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
 
-#include "actors/node.hpp"
-#include "actors/room.hpp"
-#include "actors/room_directory.hpp"
-#include "actors/session.hpp"
-#include "actors/supervisor.hpp"
 #include "bus/embedded_bus.hpp"
 #include "core/type_ids.hpp"
 #include "domains/poller.hpp"
+#include "rooms/room.hpp"
+#include "rooms/room_directory.hpp"
+#include "runtime/node.hpp"
+#include "runtime/supervisor.hpp"
+#include "sessions/session.hpp"
 
 using namespace flux;
 

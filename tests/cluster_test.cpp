@@ -11,9 +11,9 @@
 #include <caf/io/middleman.hpp>
 #include <rapidjson/document.h>
 
-#include "actors/cluster.hpp"
-#include "actors/node.hpp"
+#include "cluster/cluster.hpp"
 #include "core/type_ids.hpp"
+#include "runtime/node.hpp"
 
 using namespace flux;
 using namespace std::chrono_literals;

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/restart_policy.hpp"
 #include "config/flux_config.hpp"
+#include "runtime/restart_policy.hpp"
 
 using namespace flux;
 

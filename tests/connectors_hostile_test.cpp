@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "domains/coinbase_ticker.hpp"
 #include "domains/coingecko.hpp"
 #include "domains/connector_util.hpp"
@@ -15,7 +16,7 @@
 #include "domains/newsdata.hpp"
 #include "domains/open_meteo.hpp"
 #include "gateway/ingest.hpp"
-#include "gateway/ws_frame.hpp"
+#include "wire/ws_frame.hpp"
 
 using namespace flux;
 using namespace flux::connectors;
@@ -202,5 +203,5 @@ TEST_CASE("ingest refuses an event its room would drop, and never echoes a "
   auto bad = gateway::check_ingest(o, "a\xFF\xFE", "Bearer tok", "",
                                    R"({"data":1})", 1);
   CHECK(bad.status == gateway::http::status::bad_request);
-  CHECK(gateway::ws::valid_utf8(bad.body));
+  CHECK(flux::valid_utf8(bad.body));
 }

@@ -2,10 +2,12 @@
 
 #include <rapidjson/document.h>
 
-#include "actors/outbound_queue.hpp"
 #include "core/event.hpp"
-#include "gateway/protocol.hpp"
-#include "gateway/ws_frame.hpp"
+#include "core/utf8.hpp"
+#include "sessions/outbound_queue.hpp"
+#include "wire/frame.hpp"
+#include "wire/protocol.hpp"
+#include "wire/ws_frame.hpp"
 
 using namespace flux;
 
@@ -93,7 +95,7 @@ TEST_CASE("protocol cuts an unknown op on a UTF-8 code point boundary") {
   auto euro = op(a31 + "\xE2\x82\xAC"); // 31 + 3 bytes: byte 32 is inside €
   CHECK(euro.code == "unknown_op");
   CHECK(euro.message == "unknown op '" + a31 + "'");
-  CHECK(gateway::ws::valid_utf8(euro.message));
+  CHECK(flux::valid_utf8(euro.message));
   auto chart = op(std::string(30, 'a') + "\xF0\x9F\x93\x88"); // 📈, 4 bytes
   CHECK(chart.message == "unknown op '" + std::string(30, 'a') + "'");
   auto fits = op(std::string(29, 'a') + "\xE2\x82\xAC" + "zzz"); // ends at 32

@@ -7,8 +7,8 @@
 
 #include <rapidjson/document.h>
 
-#include "actors/room_core.hpp"
 #include "core/dedup_window.hpp"
+#include "rooms/room_core.hpp"
 
 using namespace flux;
 

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <set>
 
-#include "gateway/socketio.hpp"
+#include "wire/socketio.hpp"
 
 using namespace flux;
 using kind = socketio::packet::kind;

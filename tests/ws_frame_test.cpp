@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
-#include "gateway/ws_frame.hpp"
+#include "core/utf8.hpp"
+#include "wire/ws_frame.hpp"
 
-using namespace flux::gateway;
+using namespace flux;
 
 namespace {
 
@@ -158,14 +159,14 @@ TEST_CASE("ws frame: a close frame carries code and reason; nothing after") {
 }
 
 TEST_CASE("ws frame: UTF-8 validation rejects overlongs, surrogates, > U+10FFFF") {
-  CHECK(ws::valid_utf8("plain ascii"));
-  CHECK(ws::valid_utf8("\xE2\x82\xAC 10"));       // €
-  CHECK(ws::valid_utf8("\xF0\x9F\x93\x88"));      // 📈
-  CHECK_FALSE(ws::valid_utf8("\xC0\xAF"));         // overlong '/'
-  CHECK_FALSE(ws::valid_utf8("\xED\xA0\x80"));     // surrogate D800
-  CHECK_FALSE(ws::valid_utf8("\xF4\x90\x80\x80")); // U+110000
-  CHECK_FALSE(ws::valid_utf8("\xE2\x82"));         // truncated
-  CHECK_FALSE(ws::valid_utf8("\xFF"));
+  CHECK(flux::valid_utf8("plain ascii"));
+  CHECK(flux::valid_utf8("\xE2\x82\xAC 10"));       // €
+  CHECK(flux::valid_utf8("\xF0\x9F\x93\x88"));      // 📈
+  CHECK_FALSE(flux::valid_utf8("\xC0\xAF"));         // overlong '/'
+  CHECK_FALSE(flux::valid_utf8("\xED\xA0\x80"));     // surrogate D800
+  CHECK_FALSE(flux::valid_utf8("\xF4\x90\x80\x80")); // U+110000
+  CHECK_FALSE(flux::valid_utf8("\xE2\x82"));         // truncated
+  CHECK_FALSE(flux::valid_utf8("\xFF"));
 }
 
 namespace {
@@ -283,7 +284,7 @@ TEST_CASE("ws frame: a close reason is cut on a UTF-8 boundary, never inside a c
   auto reason = std::string(122, 'r') + "\xE2\x82\xAC";
   auto frame = ws::make_close_frame(1008, reason);
   CHECK(static_cast<uint8_t>(frame[1]) == 2 + 122);
-  CHECK(ws::valid_utf8(frame.substr(4)));
+  CHECK(flux::valid_utf8(frame.substr(4)));
   // A 4-byte character straddling the cut.
   auto emoji = std::string(121, 'r') + "\xF0\x9F\x93\x88";
   frame = ws::make_close_frame(1008, emoji);

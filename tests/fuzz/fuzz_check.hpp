@@ -6,7 +6,8 @@
 #include <string_view>
 
 #include "core/json.hpp"
-#include "gateway/ws_frame.hpp"
+#include "core/utf8.hpp"
+#include "wire/ws_frame.hpp"
 
 // What every fuzz target asserts besides "no sanitizer report": an invariant
 // that fails aborts (libFuzzer then saves the input as a crash), in release
@@ -34,7 +35,7 @@ inline bool is_json(std::string_view text) {
 // Whether `text` may go into a text frame to clients: JSON and UTF-8 (a
 // browser fails the whole connection on invalid UTF-8, RFC 6455 8.1).
 inline bool is_frame_json(std::string_view text) {
-  return gateway::ws::valid_utf8(text) && is_json(text);
+  return flux::valid_utf8(text) && is_json(text);
 }
 
 } // namespace flux::fuzz

@@ -1,4 +1,4 @@
-// gateway/protocol.hpp protocol::parse: one client text message of the
+// wire/protocol.hpp protocol::parse: one client text message of the
 // native protocol. Invariants: a failure names an error code; the request
 // id is raw JSON; the frames built from what was read (the error frame, the
 // subscribed / pong frames) are valid JSON, so the server never sends a
@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "fuzz_check.hpp"
-#include "gateway/protocol.hpp"
-#include "gateway/ws_frame.hpp"
+#include "wire/protocol.hpp"
+#include "wire/ws_frame.hpp"
 
 namespace protocol = flux::protocol;
 

@@ -1,12 +1,12 @@
-// gateway/socketio.hpp socketio::parse: one Engine.IO / Socket.IO packet
+// wire/socketio.hpp socketio::parse: one Engine.IO / Socket.IO packet
 // from a client. Invariants: a failure says why; an event's argument and a
 // CONNECT's auth are raw JSON (or empty), so the packets built from them
 // (event, ack, connect_error) carry valid JSON after their prefix.
 #include <cstdint>
 
 #include "fuzz_check.hpp"
-#include "gateway/socketio.hpp"
-#include "gateway/ws_frame.hpp"
+#include "wire/socketio.hpp"
+#include "wire/ws_frame.hpp"
 
 namespace sio = flux::socketio;
 
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!p.arg.empty())
     FUZZ_CHECK(flux::fuzz::is_json(p.arg));
   if (p.has_token) // read out of JSON that json::parse accepted: UTF-8
-    FUZZ_CHECK(flux::gateway::ws::valid_utf8(p.token));
+    FUZZ_CHECK(flux::valid_utf8(p.token));
   using kind = sio::packet::kind;
   if (p.type == kind::event) {
     auto out = sio::event(p.name, p.arg.empty() ? "null" : p.arg);
@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (p.type == kind::connect) {
     auto refused = sio::connect_error(p.ns, "refused");
-    FUZZ_CHECK(flux::gateway::ws::valid_utf8(refused));
+    FUZZ_CHECK(flux::valid_utf8(refused));
     FUZZ_CHECK(flux::fuzz::is_json(payload_of(refused, p.ns)));
   }
   return 0;

@@ -1,4 +1,4 @@
-// gateway/ws_frame.hpp ws::reader::feed: the client's bytes, once whole and
+// wire/ws_frame.hpp ws::reader::feed: the client's bytes, once whole and
 // once split at fuzzer-chosen points into several feeds. Invariants: both
 // give the same inputs (however the reads split the bytes); nothing follows
 // a close or an error, and done() says whether one came; a message never
@@ -11,9 +11,9 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "fuzz_check.hpp"
-#include "gateway/ws_frame.hpp"
+#include "wire/ws_frame.hpp"
 
-namespace ws = flux::gateway::ws;
+namespace ws = flux::ws;
 
 namespace {
 
@@ -26,13 +26,13 @@ void check(const std::vector<ws::input>& in, const ws::reader& r, size_t max) {
     if (x.kind == ws::input::message) {
       FUZZ_CHECK(x.payload.size() <= max);
       if (!x.binary)
-        FUZZ_CHECK(ws::valid_utf8(x.payload));
+        FUZZ_CHECK(flux::valid_utf8(x.payload));
     }
     if (x.kind == ws::input::ping || x.kind == ws::input::pong
         || x.kind == ws::input::close)
       FUZZ_CHECK(x.payload.size() <= 125);
     if (x.kind == ws::input::close)
-      FUZZ_CHECK(ws::valid_utf8(x.payload));
+      FUZZ_CHECK(flux::valid_utf8(x.payload));
   }
   bool ended = !in.empty() && (in.back().kind == ws::input::close
                                || in.back().kind == ws::input::error);

@@ -1,4 +1,4 @@
-#include "actors/restart_policy.hpp"
+#include "runtime/restart_policy.hpp"
 
 #include <algorithm>
 

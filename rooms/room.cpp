@@ -1,11 +1,11 @@
-#include "actors/room.hpp"
+#include "rooms/room.hpp"
 
 #include <algorithm>
 
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
-#include "gateway/socketio.hpp"
+#include "wire/socketio.hpp"
 
 namespace flux {
 

@@ -8,8 +8,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/restart_policy.hpp"
 #include "core/actor_stats.hpp"
+#include "runtime/child_spec.hpp"
+#include "runtime/restart_policy.hpp"
 
 // A supervisor starts its children, links and monitors them, and restarts a
 // child that dies abnormally after an exponential backoff, up to a
@@ -21,12 +22,6 @@
 //   (restart_atom, name)     internal, from the backoff timer
 //   down_msg / exit_msg      from children
 namespace flux {
-
-struct child_spec {
-  std::string name; // unique within the supervisor, e.g. "weather.london"
-  std::string kind; // e.g. "poller"
-  std::function<caf::actor(caf::event_based_actor*)> start;
-};
 
 struct supervised_child {
   child_spec spec;

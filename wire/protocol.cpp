@@ -1,4 +1,4 @@
-#include "gateway/protocol.hpp"
+#include "wire/protocol.hpp"
 
 #include "core/json.hpp"
 #include "core/utf8.hpp"

@@ -13,7 +13,7 @@
 //
 // No extensions are negotiated (no permessage-deflate), so RSV bits must be
 // clear. Client frames must be masked; server frames never are.
-namespace flux::gateway::ws {
+namespace flux::ws {
 
 enum opcode : uint8_t {
   op_continuation = 0x0,
@@ -43,8 +43,6 @@ std::string make_frame(opcode op, std::string_view payload);
 // frame's 125 bytes on a character boundary, and left out when it is not
 // UTF-8: the server never sends invalid UTF-8.
 std::string make_close_frame(uint16_t code, std::string_view reason);
-
-bool valid_utf8(std::string_view text);
 
 // Whether a client may close with `code` (RFC 6455 7.4): 1000-1003,
 // 1007-1014 (1012-1014 registered with IANA), 3000-4999. 1004-1006 and
@@ -110,4 +108,4 @@ private:
   bool done_ = false;
 };
 
-} // namespace flux::gateway::ws
+} // namespace flux::ws

@@ -1,4 +1,4 @@
-#include "actors/supervisor.hpp"
+#include "runtime/supervisor.hpp"
 
 
 #include "core/logger.hpp"

@@ -6,9 +6,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/client_socket.hpp"
-#include "actors/room_core.hpp"
 #include "core/actor_stats.hpp"
+#include "rooms/room_core.hpp"
+#include "sessions/client_socket.hpp"
 
 // One actor per room. It applies the events routed to it (dropping
 // duplicates), serializes each event once and shares the bytes with every

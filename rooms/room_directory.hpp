@@ -7,9 +7,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/restart_policy.hpp"
-#include "actors/room_core.hpp"
 #include "core/actor_stats.hpp"
+#include "rooms/room_core.hpp"
+#include "runtime/restart_policy.hpp"
 
 // The room directory is the event bus's consumer and the rooms' supervisor.
 // It subscribes to the bus, decodes each record (skipping and counting
@@ -86,7 +86,7 @@ struct room_directory_state {
   uint64_t dropped_failed = 0;  // in flight to a room that gave up
   uint64_t forwarded_out = 0;   // own records handed to the cluster
   uint64_t forwarded_in = 0;    // records other nodes consumed
-  caf::actor cluster;           // set when clustered (actors/cluster.hpp)
+  caf::actor cluster;           // set when clustered (cluster/cluster.hpp)
   bool subscribed = false;
 };
 

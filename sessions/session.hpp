@@ -6,8 +6,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/client_socket.hpp"
 #include "core/actor_stats.hpp"
+#include "sessions/client_socket.hpp"
 
 // One actor per client connection. It speaks the native protocol, owns the
 // client's subscriptions, and feeds the socket's outbound queue (bounded in

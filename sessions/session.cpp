@@ -1,4 +1,4 @@
-#include "actors/session.hpp"
+#include "sessions/session.hpp"
 
 #include <algorithm>
 
@@ -6,8 +6,8 @@
 #include "core/process.hpp"
 #include "core/secret.hpp"
 #include "core/type_ids.hpp"
-#include "gateway/protocol.hpp"
-#include "gateway/socketio.hpp"
+#include "wire/protocol.hpp"
+#include "wire/socketio.hpp"
 
 namespace flux {
 

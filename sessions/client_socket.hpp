@@ -6,8 +6,10 @@
 #include <mutex>
 #include <string>
 
-#include "actors/outbound_queue.hpp"
-#include "core/event.hpp"
+#include "core/fwd.hpp"
+#include "sessions/outbound_queue.hpp"
+#include "wire/close_code.hpp"
+#include "wire/frame.hpp"
 
 // What a session actor needs from its connection. The gateway implements it
 // over a Beast WebSocket; the session never touches the socket itself.
@@ -37,8 +39,6 @@ struct fanout_link {
   // Socket.IO: one packet per event (no batches), encoded once per event.
   bool socketio = false;
 };
-
-using fanout_link_ptr = std::shared_ptr<fanout_link>;
 
 class client_socket {
 public:
@@ -113,13 +113,5 @@ private:
   size_t notify_below_ = 0; // 0: nobody asked
   counters written_;
 };
-
-// Close codes Flux uses (documented in docs/protocol.md).
-namespace close_code {
-constexpr uint16_t going_away = 1001;      // server shutting down
-constexpr uint16_t policy = 1008;          // too many errors or requests
-constexpr uint16_t too_big = 1009;         // frame over the size limit
-constexpr uint16_t slow_consumer = 4008;   // outbound budget exceeded
-} // namespace close_code
 
 } // namespace flux

@@ -2,9 +2,9 @@
 
 #include <cstdint>
 #include <string>
-
-#include "core/event.hpp"
 #include <string_view>
+
+#include "wire/frame.hpp"
 
 // Engine.IO v4 / Socket.IO v5 packets over WebSocket (one packet per
 // message), enough for socket.io-client 4.x with transports ['websocket'].

@@ -1,4 +1,6 @@
-#include "gateway/socketio.hpp"
+#include "wire/socketio.hpp"
+
+#include "core/utf8.hpp"
 
 #include <cctype>
 #include <random>
@@ -6,7 +8,7 @@
 #include <openssl/rand.h>
 
 #include "core/json.hpp"
-#include "gateway/ws_frame.hpp"
+#include "wire/ws_frame.hpp"
 
 namespace flux::socketio {
 
@@ -112,7 +114,7 @@ bool valid_namespace(std::string_view ns) {
   for (unsigned char c : ns)
     if (!safe_namespace_byte(c))
       return false;
-  return gateway::ws::valid_utf8(ns);
+  return flux::valid_utf8(ns);
 }
 
 bool parse(std::string_view text, packet& out, std::string& why) {

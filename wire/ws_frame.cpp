@@ -1,8 +1,10 @@
-#include "gateway/ws_frame.hpp"
+#include "wire/ws_frame.hpp"
 
 #include <cstring>
 
-namespace flux::gateway::ws {
+#include "core/utf8.hpp"
+
+namespace flux::ws {
 
 size_t write_header(uint8_t* out, opcode op, uint64_t length) {
   out[0] = static_cast<uint8_t>(0x80 | op); // FIN, no RSV bits
@@ -35,60 +37,12 @@ std::string make_frame(opcode op, std::string_view payload) {
 std::string make_close_frame(uint16_t code, std::string_view reason) {
   if (!valid_utf8(reason))
     reason = {};
-  if (reason.size() > 123) {
-    // Cut before the character the limit falls in: back over continuation
-    // bytes (10xxxxxx) to the start of that character.
-    size_t cut = 123;
-    while (cut > 0 && (static_cast<uint8_t>(reason[cut]) & 0xC0) == 0x80)
-      --cut;
-    reason = reason.substr(0, cut);
-  }
+  reason = utf8_prefix(reason, 123);
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));
   payload.append(reason);
   return make_frame(op_close, payload);
-}
-
-bool valid_utf8(std::string_view text) {
-  auto s = reinterpret_cast<const uint8_t*>(text.data());
-  size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    uint8_t c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n)
-      return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80)
-        return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
-        || (len == 4 && cp < 0x10000) || cp > 0x10FFFF
-        || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += len;
-  }
-  return true;
 }
 
 bool valid_close_code(uint16_t code) {
@@ -280,4 +234,4 @@ void reader::on_control(uint8_t op, std::string payload,
   out.push_back(std::move(in));
 }
 
-} // namespace flux::gateway::ws
+} // namespace flux::ws

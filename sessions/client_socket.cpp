@@ -1,4 +1,4 @@
-#include "actors/client_socket.hpp"
+#include "sessions/client_socket.hpp"
 
 namespace flux {
 

@@ -1,11 +1,11 @@
-#include "actors/node.hpp"
+#include "runtime/node.hpp"
 
 #include <memory>
 #include <vector>
 
-#include "actors/client_socket.hpp"
 #include "core/logger.hpp"
 #include "core/type_ids.hpp"
+#include "wire/close_code.hpp"
 
 namespace flux {
 

@@ -1,4 +1,4 @@
-#include "actors/room_core.hpp"
+#include "rooms/room_core.hpp"
 
 namespace flux {
 

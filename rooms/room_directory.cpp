@@ -1,12 +1,12 @@
-#include "actors/room_directory.hpp"
+#include "rooms/room_directory.hpp"
 
 #include <chrono>
 #include <vector>
 
-#include "actors/room.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
+#include "rooms/room.hpp"
 
 namespace flux {
 

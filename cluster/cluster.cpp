@@ -1,4 +1,4 @@
-#include "actors/cluster.hpp"
+#include "cluster/cluster.hpp"
 
 #include <algorithm>
 #include <memory>

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/event.hpp"
+#include "wire/frame.hpp"
 
 // A session's outbound queue, bounded in bytes. Frames are shared, never
 // copied, until several small ones are merged into one batch message (a

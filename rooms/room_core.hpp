@@ -10,6 +10,7 @@
 #include "core/dedup_window.hpp"
 #include "core/event.hpp"
 #include "core/json.hpp"
+#include "wire/frame.hpp"
 
 // The state of one room without the actor around it, so it can be tested
 // directly: the latest snapshot, a bounded ring of recent events with their

@@ -1,4 +1,4 @@
-#include "actors/outbound_queue.hpp"
+#include "sessions/outbound_queue.hpp"
 
 namespace flux {
 

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <caf/all.hpp>
+
+// How a supervisor starts one child, and starts it again after a crash.
+// Components that are supervised (pollers, the Kafka bus's actors) hand
+// their specs up without depending on the supervisor itself.
+namespace flux {
+
+struct child_spec {
+  std::string name; // unique within the supervisor, e.g. "weather.london"
+  std::string kind; // e.g. "poller"
+  std::function<caf::actor(caf::event_based_actor*)> start;
+};
+
+} // namespace flux
