@@ -20,7 +20,7 @@ using self_ptr = caf::stateful_actor<session_state>*;
 // itself. Other closes (shutdown, slow consumer, ping timeout) stay at the
 // transport level: the client reconnects and resumes.
 bool says_disconnect(const session_state& st, uint16_t code) {
-  return st.opts.wire == wire_format::socketio && st.sio_connected
+  return st.opts.wire == wire_format::socketio && st.sio.connected()
          && code == close_code::policy;
 }
 
@@ -64,14 +64,8 @@ frame_ptr wire_frame(self_ptr self, const room_frame& f) {
 // The answer to a request: a native frame echoing the id, or for Socket.IO
 // the acknowledgement of the request's ack id (an event when it had none).
 void reply(self_ptr self, const std::string& id, std::string frame) {
-  if (!is_socketio(self)) {
-    enqueue(self, make_frame(std::move(frame)));
-    return;
-  }
-  if (id != "null" && !id.empty() && id[0] != '"')
-    enqueue(self, make_frame(socketio::ack(std::stoll(id), frame)));
-  else
-    enqueue(self, make_frame(socketio::from_frame(frame)));
+  enqueue(self, make_frame(is_socketio(self) ? socketio::answer(id, frame)
+                                              : std::move(frame)));
 }
 
 void send_error(self_ptr self, const std::string& id, const char* code,
@@ -411,24 +405,13 @@ void handle_native(self_ptr self, const std::string& text) {
   dispatch(self, req);
 }
 
-// -- Socket.IO ----------------------------------------------------------------
+// -- Socket.IO (the protocol itself: wire/socketio_dialogue) ------------------
 
-// Refused CONNECTs one connection may make; each refusal is answered only
-// after a delay, so guessing a token costs connections and time.
-constexpr uint32_t max_connect_failures = 3;
-constexpr int64_t connect_refusal_delay_ms = 500;
-
-// Arms one tick for the earliest Socket.IO deadline, unless one comes in
+// Arms one tick for the dialogue's earliest deadline, unless one comes in
 // time already (a tick of an older generation is then ignored).
 void schedule_tick(self_ptr self) {
   auto& st = self->state;
-  auto at = st.sio_next_ping_ms;
-  if (st.sio_pong_due_ms >= 0)
-    at = std::min(at, st.sio_pong_due_ms);
-  if (!st.sio_connected)
-    at = std::min(at, st.sio_connect_due_ms);
-  if (st.sio_refusal_due_ms >= 0)
-    at = std::min(at, st.sio_refusal_due_ms);
+  auto at = st.sio.next_deadline();
   if (st.sio_tick_at_ms >= 0 && st.sio_tick_at_ms <= at)
     return;
   st.sio_tick_at_ms = at;
@@ -438,152 +421,57 @@ void schedule_tick(self_ptr self) {
                      atom::tick_v, ++st.sio_tick_gen);
 }
 
-void refuse_connect(self_ptr self) {
+void carry_out(self_ptr self, socketio::step& s) {
   auto& st = self->state;
-  enqueue(self, make_frame(socketio::connect_error("/", "Not authorized")));
-  if (st.sio_connect_failures >= max_connect_failures)
-    close_client(self, close_code::policy, "too many failed CONNECT attempts");
+  if (s.malformed)
+    ++st.errors;
+  for (auto& packet : s.send)
+    enqueue(self, make_frame(std::move(packet)));
+  if (!s.pong.empty()) {
+    if (take_token(self))
+      enqueue(self, make_frame(std::move(s.pong)));
+    else
+      send_error(self, "null", protocol::code::rate_limited,
+                 "too many requests; slow down");
+  }
+  if (s.has_request) {
+    protocol::request req;
+    const char* code = nullptr;
+    std::string message;
+    bool ok = protocol::parse(s.request, req, code, message);
+    req.id = s.request_id;
+    if (ok)
+      dispatch(self, req);
+    else
+      send_error(self, req.id, code, message);
+  }
+  if (s.close_code != 0)
+    close_client(self, s.close_code, std::move(s.close_reason));
+  if (!st.closing)
+    schedule_tick(self);
 }
 
-// Engine.IO v4 heartbeat: a ping every interval, and no pong within the
-// timeout after a ping closes the connection; no CONNECT in time neither.
 void on_tick(self_ptr self, uint64_t gen) {
   auto& st = self->state;
   if (gen != st.sio_tick_gen || st.closing)
     return;
   st.sio_tick_at_ms = -1;
-  auto now = now_ms();
-  if (!st.sio_connected && now >= st.sio_connect_due_ms) {
-    close_client(self, close_code::policy,
-                 "no Socket.IO CONNECT within "
-                   + std::to_string(st.opts.connect_timeout_ms) + " ms");
-    return;
-  }
-  if (st.sio_pong_due_ms >= 0 && now >= st.sio_pong_due_ms) {
-    close_client(self, 1000, "ping timeout");
-    return;
-  }
-  if (st.sio_refusal_due_ms >= 0 && now >= st.sio_refusal_due_ms) {
-    st.sio_refusal_due_ms = -1;
-    refuse_connect(self);
-    if (st.closing)
-      return;
-  }
-  if (now >= st.sio_next_ping_ms) {
-    enqueue(self, make_frame(socketio::ping));
-    if (st.sio_pong_due_ms < 0) // the oldest unanswered ping counts
-      st.sio_pong_due_ms = now + st.opts.ping_timeout_ms;
-    st.sio_next_ping_ms = std::max(st.sio_next_ping_ms
-                                     + st.opts.ping_interval_ms,
-                                   now + 1);
-  }
-  schedule_tick(self);
+  auto s = st.sio.on_deadline(now_ms());
+  carry_out(self, s);
 }
 
-// CONNECT: only the main namespace, with the token when one is set. A
-// refused one counts; the answer to a wrong token waits (see above).
-void on_connect(self_ptr self, const socketio::packet& p) {
-  auto& st = self->state;
-  if (st.sio_refusal_due_ms >= 0) {
-    close_client(self, close_code::policy,
-                 "CONNECT while a refused CONNECT is pending");
-    return;
-  }
-  if (p.ns != "/") {
-    ++st.sio_connect_failures;
-    enqueue(self,
-            make_frame(socketio::connect_error(p.ns, "Invalid namespace")));
-    if (st.sio_connect_failures >= max_connect_failures)
-      close_client(self, close_code::policy,
-                   "too many failed CONNECT attempts");
-    return;
-  }
-  if (!st.sio_connected && !st.opts.auth_token.empty()
-      && !(p.has_token && same_secret(p.token, st.opts.auth_token))) {
-    ++st.sio_connect_failures;
-    st.sio_refusal_due_ms = now_ms() + connect_refusal_delay_ms;
-    schedule_tick(self);
-    return;
-  }
-  if (!st.sio_connected) {
-    st.sio_connected = true;
-    st.sio_socket_id = socketio::random_id();
-  }
-  enqueue(self, make_frame(socketio::connect_ok("/", st.sio_socket_id)));
-}
-
-// Socket.IO: Engine.IO control packets, CONNECT, and events named like the
-// native ops ("subscribe", {room, resume}) answered through their ack.
 void handle_socketio(self_ptr self, const std::string& text) {
-  auto& st = self->state;
-  ++st.requests;
-  socketio::packet p;
-  std::string why;
-  if (!socketio::parse(text, p, why)) {
-    ++st.errors;
-    close_client(self, 1002, "malformed Socket.IO packet: " + why);
-    return;
-  }
-  using kind = socketio::packet::kind;
-  switch (p.type) {
-    case kind::pong:
-      st.sio_pong_due_ms = -1;
-      return;
-    case kind::ping: // a v3-style ping or the "2probe" of an upgrade
-      if (!take_token(self))
-        send_error(self, "null", protocol::code::rate_limited,
-                   "too many requests; slow down");
-      else
-        enqueue(self, make_frame("3" + p.data));
-      return;
-    case kind::noop:
-    case kind::ack:
-      return;
-    case kind::close:
-    case kind::disconnect:
-      close_client(self, 1000, "client disconnected");
-      return;
-    case kind::connect:
-      on_connect(self, p);
-      return;
-    case kind::event:
-      break;
-  }
-  if (!st.sio_connected || p.ns != "/") {
-    close_client(self, 1002, "event before CONNECT to the main namespace");
-    return;
-  }
-  // {"op": name, ...arg} is exactly a native request.
-  std::string native = "{\"op\":";
-  json::writer name;
-  name.value(p.name);
-  native += name.take();
-  if (p.arg.size() > 2 && p.arg.front() == '{') {
-    native += ',';
-    native.append(p.arg, 1, std::string::npos);
-  } else {
-    native += '}';
-  }
-  protocol::request req;
-  const char* code = nullptr;
-  std::string message;
-  bool ok = protocol::parse(native, req, code, message);
-  req.id = p.ack_id >= 0 ? std::to_string(p.ack_id) : "null";
-  if (!ok) {
-    send_error(self, req.id, code, message);
-    return;
-  }
-  dispatch(self, req);
+  ++self->state.requests;
+  auto s = self->state.sio.on_message(text, now_ms());
+  carry_out(self, s);
 }
 
 void start_socketio(self_ptr self) {
   auto& st = self->state;
-  auto now = now_ms();
-  st.sio_next_ping_ms = now + st.opts.ping_interval_ms;
-  st.sio_connect_due_ms = now + st.opts.connect_timeout_ms;
-  enqueue(self, make_frame(socketio::open_packet(
-                  socketio::random_id(), st.opts.ping_interval_ms,
-                  st.opts.ping_timeout_ms, st.opts.max_frame)));
+  st.sio = socketio::dialogue{socketio::dialogue_options{
+    st.opts.auth_token, st.opts.ping_interval_ms, st.opts.ping_timeout_ms,
+    st.opts.connect_timeout_ms, st.opts.max_frame}};
+  enqueue(self, make_frame(st.sio.open(now_ms())));
   schedule_tick(self);
 }
 

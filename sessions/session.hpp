@@ -8,6 +8,7 @@
 
 #include "core/actor_stats.hpp"
 #include "sessions/client_socket.hpp"
+#include "wire/socketio_dialogue.hpp"
 
 // One actor per client connection. It speaks the native protocol, owns the
 // client's subscriptions, and feeds the socket's outbound queue (bounded in
@@ -93,17 +94,9 @@ struct session_state {
   std::vector<std::pair<std::string, std::string>> conflated_order;
   uint64_t conflated_drops = 0; // updates replaced by a newer one
   size_t held_bytes = 0; // of every subscription's `held`, at most the budget
-  // Socket.IO: CONNECT to "/" accepted (with this socket id), refused
-  // CONNECTs, and the deadlines one timer serves (a tick per deadline
-  // change, older generations ignored): the next ping, the pong awaited (-1:
-  // none), the CONNECT awaited, a refusal's delayed answer (-1: none).
-  bool sio_connected = false;
-  std::string sio_socket_id;
-  uint32_t sio_connect_failures = 0;
-  int64_t sio_next_ping_ms = 0;
-  int64_t sio_pong_due_ms = -1;
-  int64_t sio_connect_due_ms = 0;
-  int64_t sio_refusal_due_ms = -1;
+  // Socket.IO: the connection's dialogue, and the one timer that serves
+  // its deadlines (a tick per deadline change, older generations ignored).
+  socketio::dialogue sio;
   int64_t sio_tick_at_ms = -1; // when the pending tick fires (-1: none)
   uint64_t sio_tick_gen = 0;
   uint64_t join_seq = 0;
