@@ -24,4 +24,17 @@ void write_common_status(json::writer& w, Self* self, const char* kind,
   w.kv("handled", c.handled);
 }
 
+// An actor's status reply: the common fields, then its own figures, from
+// the write_status(json::writer&, const State&) beside its state.
+template <class Self>
+std::string status_reply(Self* self, const char* kind,
+                         const std::string& name) {
+  json::writer w;
+  w.start_object();
+  write_common_status(w, self, kind, name, self->state.counters);
+  write_status(w, self->state);
+  w.end_object();
+  return w.take();
+}
+
 } // namespace flux

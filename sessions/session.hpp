@@ -108,6 +108,21 @@ struct session_state {
   uint64_t errors = 0;
 };
 
+// Past this many queued bytes the client is behind: keyed updates are
+// conflated, and a room's frames wait in the session (session_delivery).
+inline size_t conflate_above(const session_options& o) {
+  return o.queue_budget / 2;
+}
+
+// Under this many it has caught up: what waited is released, and its rooms
+// may queue bursts straight into the socket.
+inline size_t direct_below(const session_options& o) {
+  return o.queue_budget / 4;
+}
+
+// The session's own figures in its status reply.
+void write_status(json::writer& w, const session_state& st);
+
 caf::behavior session(caf::stateful_actor<session_state>* self, std::string id,
                       std::shared_ptr<client_socket> socket,
                       caf::actor directory, caf::actor node,
