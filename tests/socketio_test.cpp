@@ -2,7 +2,12 @@
 
 #include <cctype>
 #include <set>
+#include <thread>
+#include <vector>
 
+#include <rapidjson/document.h>
+
+#include "wire/frame.hpp"
 #include "wire/socketio.hpp"
 
 using namespace flux;
@@ -183,4 +188,66 @@ TEST_CASE("socketio random ids are 128-bit base64url and distinct") {
     seen.insert(id);
   }
   CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("socketio opens with the sid, the ping timing and the payload "
+          "limit, and no upgrades") {
+  auto open = socketio::open_packet("abc", 25000, 20000, 1000000);
+  CHECK(open == R"(0{"sid":"abc","upgrades":[],"pingInterval":25000,)"
+                R"("pingTimeout":20000,"maxPayload":1000000})");
+  REQUIRE(open.size() > 1);
+  rapidjson::Document d;
+  d.Parse(open.c_str() + 1);
+  REQUIRE(d.IsObject());
+  CHECK(d["sid"] == "abc");
+  CHECK(d["upgrades"].Empty());
+  CHECK(d["maxPayload"].GetUint64() == 1000000);
+  CHECK(socketio::open_packet("a\"b", 1, 2, 3)
+        == R"(0{"sid":"a\"b","upgrades":[],"pingInterval":1,)"
+           R"("pingTimeout":2,"maxPayload":3})");
+}
+
+TEST_CASE("socketio answers in the root namespace for a namespace it would "
+          "refuse") {
+  CHECK(socketio::connect_ok("/a\"b", "abc") == R"(40{"sid":"abc"})");
+  CHECK(socketio::connect_ok("admin", "abc") == R"(40{"sid":"abc"})");
+  auto too_long = "/" + std::string(socketio::max_namespace, 'n');
+  CHECK(socketio::connect_error(too_long, "m") == R"(44{"message":"m"})");
+}
+
+TEST_CASE("socketio names a frame's event after its type, or message if it "
+          "has none") {
+  CHECK(socketio::from_frame(R"({"type":"event","room":"r"})")
+        == R"(42["event",{"type":"event","room":"r"}])");
+  CHECK(socketio::from_frame(R"([{"type":"a"},{"type":"b"}])")
+        == R"(42["message",[{"type":"a"},{"type":"b"}]])");
+  CHECK(socketio::from_frame(R"({"type":"unterminated)")
+        == R"(42["message",{"type":"unterminated])");
+  CHECK(socketio::event("x", "[1,2]") == R"(42["x",[1,2]])");
+  CHECK(socketio::ack(0, "null") == "430[null]");
+}
+
+TEST_CASE("socketio builds a room frame's packet once, on any thread, and "
+          "shares it") {
+  room_frame f;
+  f.pos = 3;
+  f.frame = make_frame(R"({"type":"event","pos":3,"data":1})");
+  std::vector<frame_ptr> got(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < got.size(); ++i)
+    threads.emplace_back([&, i] { got[i] = socketio::packet_of(f); });
+  for (auto& t : threads)
+    t.join();
+  REQUIRE(got[0].get() != nullptr);
+  CHECK(*got[0] == R"(42["event",{"type":"event","pos":3,"data":1}])");
+  for (auto& p : got)
+    CHECK(p.get() == got[0].get());
+  room_frame copy = f; // a copy of the frame shares its lazy packet
+  CHECK(socketio::packet_of(copy).get() == got[0].get());
+  CHECK(*f.frame == R"({"type":"event","pos":3,"data":1})"); // untouched
+  room_frame other;
+  other.frame = f.frame;
+  auto own = socketio::packet_of(other);
+  CHECK(own.get() != got[0].get());
+  CHECK(*own == *got[0]);
 }
