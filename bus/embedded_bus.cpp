@@ -29,6 +29,34 @@ void send_backlog(self_ptr self, const std::string& topic,
 
 } // namespace
 
+void write_status(json::writer& w, const embedded_bus_state& st,
+                  caf::event_based_actor* self) {
+  w.start_object();
+  write_common_status(w, self, "bus", "embedded", st.counters);
+  w.kv("epoch", st.epoch);
+  w.kv("published", st.published);
+  w.key("partitions");
+  w.start_array();
+  auto& topic = st.opts.topic;
+  for (int32_t p = 0; p < st.log.partitions(topic); ++p) {
+    auto& part = st.log.partition(topic, p);
+    w.start_object();
+    w.kv("topic", topic);
+    w.kv("partition", p);
+    w.kv("start_offset", part.start_offset());
+    w.kv("end_offset", part.end_offset());
+    w.kv("bytes", static_cast<uint64_t>(part.bytes()));
+    for (auto& [key, offsets] : st.committed)
+      if (key.first == topic && offsets.count(p) > 0) {
+        w.kv("committed", offsets.at(p));
+        w.kv("lag", part.end_offset() - offsets.at(p));
+      }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 caf::behavior embedded_bus(self_ptr self, embedded_bus_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -80,33 +108,9 @@ caf::behavior embedded_bus(self_ptr self, embedded_bus_options opts) {
         slot = next_offset;
     },
     [self](atom::status) -> std::string {
-      auto& st = self->state;
-      ++st.counters.handled;
+      ++self->state.counters.handled;
       json::writer w;
-      w.start_object();
-      write_common_status(w, self, "bus", "embedded", st.counters);
-      w.kv("epoch", st.epoch);
-      w.kv("published", st.published);
-      w.key("partitions");
-      w.start_array();
-      auto& topic = st.opts.topic;
-      for (int32_t p = 0; p < st.log.partitions(topic); ++p) {
-        auto& part = st.log.partition(topic, p);
-        w.start_object();
-        w.kv("topic", topic);
-        w.kv("partition", p);
-        w.kv("start_offset", part.start_offset());
-        w.kv("end_offset", part.end_offset());
-        w.kv("bytes", static_cast<uint64_t>(part.bytes()));
-        for (auto& [key, offsets] : st.committed)
-          if (key.first == topic && offsets.count(p) > 0) {
-            w.kv("committed", offsets.at(p));
-            w.kv("lag", part.end_offset() - offsets.at(p));
-          }
-        w.end_object();
-      }
-      w.end_array();
-      w.end_object();
+      write_status(w, self->state, self);
       return w.take();
     },
   };

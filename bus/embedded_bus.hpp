@@ -46,6 +46,11 @@ struct embedded_bus_state {
   uint64_t publish_errors = 0;
 };
 
+// The bus's status reply: the common fields (of `self`), the epoch, and per
+// partition its offsets, size and each group's committed offset and lag.
+void write_status(json::writer& w, const embedded_bus_state& st,
+                  caf::event_based_actor* self);
+
 caf::behavior embedded_bus(caf::stateful_actor<embedded_bus_state>* self,
                            embedded_bus_options opts);
 

@@ -31,6 +31,31 @@ bool transient(rd_kafka_resp_err_t err) {
   }
 }
 
+// The error of a CreateTopics result (of the request, or else of our one
+// topic), with its message in `errstr`.
+rd_kafka_resp_err_t result_error(rd_kafka_event_t* ev, std::string& errstr) {
+  auto err = rd_kafka_event_error(ev);
+  if (err) {
+    errstr = rd_kafka_event_error_string(ev);
+    return err;
+  }
+  const rd_kafka_topic_result_t* tres = nullptr;
+  if (auto* res = rd_kafka_event_CreateTopics_result(ev)) {
+    size_t cnt = 0;
+    auto** topics = rd_kafka_CreateTopics_result_topics(res, &cnt);
+    if (cnt > 0)
+      tres = topics[0];
+  }
+  if (tres) {
+    err = rd_kafka_topic_result_error(tres);
+    if (err) {
+      auto* s = rd_kafka_topic_result_error_string(tres);
+      errstr = s ? s : rd_kafka_err2str(err);
+    }
+  }
+  return err;
+}
+
 } // namespace
 
 topic_creator::~topic_creator() {
@@ -91,6 +116,16 @@ void topic_creator::lookup_partitions(int timeout_ms) {
   rd_kafka_topic_destroy(rkt);
 }
 
+void topic_creator::warn_partition_mismatch() const {
+  if (partitions_ > 0 && partitions_ != opts_.partitions)
+    log::warn("kafka",
+              "topic has another partition count than bus.partitions; "
+              "using it as it is",
+              {{"topic", opts_.topic},
+               {"partitions", std::to_string(partitions_)},
+               {"configured", std::to_string(opts_.partitions)}});
+}
+
 topic_creator::state topic_creator::poll(int64_t now) {
   if (st_ == state::ready && partitions_ < 0 && lookups_ < 10
       && now >= retry_at_) {
@@ -98,13 +133,7 @@ topic_creator::state topic_creator::poll(int64_t now) {
     ++lookups_;
     retry_at_ = now + 1000;
     lookup_partitions(1000);
-    if (partitions_ > 0 && partitions_ != opts_.partitions)
-      log::warn("kafka",
-                "topic has another partition count than bus.partitions; "
-                "using it as it is",
-                {{"topic", opts_.topic},
-                 {"partitions", std::to_string(partitions_)},
-                 {"configured", std::to_string(opts_.partitions)}});
+    warn_partition_mismatch();
     return st_;
   }
   if (st_ == state::waiting && now >= retry_at_) {
@@ -116,82 +145,69 @@ topic_creator::state topic_creator::poll(int64_t now) {
   auto* ev = rd_kafka_queue_poll(queue_, 0);
   if (!ev)
     return st_;
-  auto err = rd_kafka_event_error(ev);
-  std::string errstr = err ? rd_kafka_event_error_string(ev) : "";
-  const rd_kafka_topic_result_t* tres = nullptr;
-  if (!err) {
-    if (auto* res = rd_kafka_event_CreateTopics_result(ev)) {
-      size_t cnt = 0;
-      auto** topics = rd_kafka_CreateTopics_result_topics(res, &cnt);
-      if (cnt > 0)
-        tres = topics[0];
-    }
-    if (tres) {
-      err = rd_kafka_topic_result_error(tres);
-      if (err) {
-        auto* s = rd_kafka_topic_result_error_string(tres);
-        errstr = s ? s : rd_kafka_err2str(err);
-      }
-    }
-  }
+  std::string errstr;
+  auto err = result_error(ev, errstr);
   rd_kafka_event_destroy(ev);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR
-      || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-    outcome_ = err ? "exists" : "created";
-    refusal_.clear();
-    transient_failures_ = 0;
-    st_ = state::ready;
-    retry_at_ = now;
-    lookup_partitions(2000);
-    log::info("kafka", err ? "topic exists" : "topic created",
-              {{"topic", opts_.topic},
-               {"partitions", std::to_string(partitions_)}});
-    if (partitions_ > 0 && partitions_ != opts_.partitions)
-      log::warn("kafka",
-                "topic has another partition count than bus.partitions; "
-                "using it as it is",
-                {{"topic", opts_.topic},
-                 {"partitions", std::to_string(partitions_)},
-                 {"configured", std::to_string(opts_.partitions)}});
-    return st_;
-  }
-  std::string name = rd_kafka_err2name(err);
-  if (transient(err)) {
-    ++transient_failures_;
-    outcome_ = name + ": " + errstr;
-    int64_t delay = std::min<int64_t>(500LL << std::min(transient_failures_, 4u),
-                                      5000);
-    if (transient_failures_ == 1 || transient_failures_ % 10 == 0)
-      log::warn("kafka", "cannot reach the broker to create the topic; retrying",
-                {{"topic", opts_.topic}, {"error", outcome_},
-                 {"attempts", std::to_string(attempts_)}});
-    retry_later(now, delay);
-    return st_;
-  }
-  // Refused. Maybe only creating is forbidden and the topic is there.
+      || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+    on_success(now, err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  else if (transient(err))
+    on_transient_failure(now, std::string{rd_kafka_err2name(err)} + ": "
+                                + errstr);
+  else
+    on_refusal(now, std::string{rd_kafka_err2name(err)} + ": " + errstr);
+  return st_;
+}
+
+void topic_creator::on_success(int64_t now, bool created) {
+  outcome_ = created ? "created" : "exists";
+  refusal_.clear();
+  transient_failures_ = 0;
+  st_ = state::ready;
+  retry_at_ = now;
+  lookup_partitions(2000);
+  log::info("kafka", created ? "topic created" : "topic exists",
+            {{"topic", opts_.topic},
+             {"partitions", std::to_string(partitions_)}});
+  warn_partition_mismatch();
+}
+
+void topic_creator::on_transient_failure(int64_t now,
+                                         const std::string& error) {
+  ++transient_failures_;
+  outcome_ = error;
+  int64_t delay = std::min<int64_t>(500LL << std::min(transient_failures_, 4u),
+                                    5000);
+  if (transient_failures_ == 1 || transient_failures_ % 10 == 0)
+    log::warn("kafka", "cannot reach the broker to create the topic; retrying",
+              {{"topic", opts_.topic}, {"error", outcome_},
+               {"attempts", std::to_string(attempts_)}});
+  retry_later(now, delay);
+}
+
+void topic_creator::on_refusal(int64_t now, const std::string& error) {
+  // Maybe only creating is forbidden and the topic is there.
   lookup_partitions(2000);
   if (partitions_ > 0) {
     outcome_ = "exists";
     refusal_.clear();
     st_ = state::ready;
     log::warn("kafka", "not allowed to create the topic, but it exists",
-              {{"topic", opts_.topic}, {"error", name + ": " + errstr},
+              {{"topic", opts_.topic}, {"error", error},
                {"partitions", std::to_string(partitions_)}});
-    return st_;
+    return;
   }
   bool first = refusal_.empty();
   refusal_ = "kafka: cannot create topic '" + opts_.topic + "' with "
-             + std::to_string(opts_.partitions) + " partitions: " + name
-             + ": " + errstr;
+             + std::to_string(opts_.partitions) + " partitions: " + error;
   outcome_ = refusal_;
   if (first)
     log::error("kafka", "the broker refused to create the event topic",
-               {{"topic", opts_.topic}, {"error", name + ": " + errstr},
+               {{"topic", opts_.topic}, {"error", error},
                 {"partitions", std::to_string(opts_.partitions)},
                 {"replication_factor",
                  std::to_string(opts_.replication_factor)}});
   retry_later(now, 30000);
-  return st_;
 }
 
 } // namespace flux::bus

@@ -54,6 +54,12 @@ private:
   void send_request(int64_t now);
   void lookup_partitions(int timeout_ms);
   void retry_later(int64_t now, int64_t delay_ms);
+  // What poll() does with a CreateTopics result: created (or it exists), a
+  // transient failure, or a refusal ("NAME: message").
+  void on_success(int64_t now, bool created);
+  void on_transient_failure(int64_t now, const std::string& error);
+  void on_refusal(int64_t now, const std::string& error);
+  void warn_partition_mismatch() const;
 
   rd_kafka_s* rk_ = nullptr;
   rd_kafka_queue_s* queue_ = nullptr;

@@ -91,7 +91,132 @@ void forward_subscription(self_ptr self) {
           });
 }
 
+// A client ended: it is being restarted by the supervisor (the successor
+// announces itself); a subscriber that ended is forgotten.
+void on_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto why = to_string(msg.reason);
+  if (st.producer && st.producer.address() == msg.source) {
+    st.producer = caf::actor{};
+    st.health["producer"] = {false, "kafka: producer restarting (" + why
+                                      + ")"};
+    report(self);
+  } else if (st.consumer && st.consumer.address() == msg.source) {
+    st.consumer = caf::actor{};
+    st.health["consumer"] = {false, "kafka: consumer restarting (" + why
+                                      + ")"};
+    report(self);
+  } else if (st.subscriber && st.subscriber.address() == msg.source) {
+    st.subscriber = caf::actor{};
+  }
+}
+
+// A (re)started client announced itself.
+void attach_child(self_ptr self, const caf::actor& child,
+                  const std::string& kind) {
+  auto& st = self->state;
+  self->monitor(child);
+  if (kind == "kafka_producer") {
+    st.producer = child;
+    // Everything not confirmed yet, in order: what arrived while it was
+    // being (re)started, and what its predecessor did not deliver.
+    uint64_t again = 0;
+    for (auto& r : st.retained) {
+      if (r.seq <= st.last_sent)
+        ++again;
+      self->send(st.producer, atom::publish_v, r.seq, r.e);
+    }
+    st.last_sent = st.next_seq;
+    st.replayed += again;
+    ++st.producer_attachments;
+    if (again > 0)
+      log::info("kafka", "events the previous producer did not confirm "
+                         "handed to its successor",
+                {{"events", std::to_string(again)}});
+  } else if (kind == "kafka_consumer") {
+    st.consumer = child;
+    ++st.consumer_attachments;
+    forward_subscription(self);
+  }
+}
+
+// Keeps the subscription (replayed to a restarted consumer) and forwards
+// it to the consumer.
+caf::result<int32_t> subscribe(self_ptr self, const std::string& topic,
+                               const std::string& group,
+                               const caf::actor& subscriber) {
+  auto& st = self->state;
+  if (!consumes(st.opts.role)) {
+    log::info("kafka", "not consuming: this node's role is pollers",
+              {{"topic", topic}});
+    return int32_t{0};
+  }
+  if (topic != st.opts.kafka.topic)
+    return caf::make_error(caf::sec::invalid_argument,
+                           "unknown topic " + topic);
+  st.sub_topic = topic;
+  st.sub_group = group;
+  st.subscriber = subscriber;
+  self->monitor(subscriber);
+  forward_subscription(self);
+  return st.opts.kafka.partitions;
+}
+
+// Numbers an event, hands it to the producer (when attached) and keeps it
+// until the producer confirms it.
+void publish(self_ptr self, event& e) {
+  auto& st = self->state;
+  if (!produces(st.opts.role)) {
+    if (st.rejected++ == 0)
+      log::warn("kafka", "publish ignored: this node's role is gateway "
+                         "(it does not produce)",
+                {{"room", e.room}});
+    return;
+  }
+  ++st.published;
+  auto seq = ++st.next_seq;
+  if (st.producer) {
+    self->send(st.producer, atom::publish_v, seq, e);
+    st.last_sent = seq;
+  }
+  if (st.retained.push(retained_event{seq, std::move(e)}) > 0
+      && st.retained.dropped() == 1)
+    log::warn("kafka", "more unconfirmed events than the producer can "
+                       "hold; dropping the oldest snapshot events first",
+              {{"producer_attached",
+                st.producer ? std::string{"true"} : "false"}});
+}
+
 } // namespace
+
+void write_status(json::writer& w, const kafka_bus_state& st,
+                  caf::event_based_actor* self) {
+  w.start_object();
+  write_common_status(w, self, "bus", "kafka", st.counters);
+  w.kv("role", to_string(st.opts.role));
+  w.kv("brokers", st.opts.kafka.brokers);
+  w.kv("topic", st.opts.kafka.topic);
+  w.kv("group", st.opts.kafka.group);
+  w.kv("ready", st.reported_ok);
+  w.kv("state", st.reported_ok ? "ok"
+                : st.reported_serving ? "degraded" : "not_ready");
+  if (!st.reported_ok)
+    w.kv("reason", st.reported_reason);
+  w.kv("producer_attached", static_cast<bool>(st.producer));
+  w.kv("consumer_attached", static_cast<bool>(st.consumer));
+  w.kv("producer_starts", st.producer_attachments);
+  w.kv("consumer_starts", st.consumer_attachments);
+  w.kv("published", st.published);
+  w.kv("rejected", st.rejected);
+  w.kv("waiting", st.producer ? uint64_t{0}
+                              : static_cast<uint64_t>(st.retained.size()));
+  w.kv("unconfirmed", static_cast<uint64_t>(st.retained.size()));
+  w.kv("confirmed", st.confirmed);
+  w.kv("replayed", st.replayed);
+  w.kv("waiting_dropped", st.retained.dropped());
+  w.kv("forwarded_commits", st.forwarded_commits);
+  w.end_object();
+}
 
 caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
                         caf::actor node) {
@@ -105,51 +230,13 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
   if (consumes(st.opts.role))
     st.health["consumer"] = {false, "kafka: consumer starting"};
   report(self);
-  self->set_down_handler([self](caf::down_msg& msg) {
-    auto& st = self->state;
-    auto why = to_string(msg.reason);
-    if (st.producer && st.producer.address() == msg.source) {
-      st.producer = caf::actor{};
-      st.health["producer"] = {false, "kafka: producer restarting (" + why
-                                        + ")"};
-      report(self);
-    } else if (st.consumer && st.consumer.address() == msg.source) {
-      st.consumer = caf::actor{};
-      st.health["consumer"] = {false, "kafka: consumer restarting (" + why
-                                        + ")"};
-      report(self);
-    } else if (st.subscriber && st.subscriber.address() == msg.source) {
-      st.subscriber = caf::actor{};
-    }
-  });
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_down(self, msg); });
   return {
     [self](atom::join, const caf::actor& child, const std::string& kind,
            const std::string&, int64_t) {
-      auto& st = self->state;
-      ++st.counters.handled;
-      self->monitor(child);
-      if (kind == "kafka_producer") {
-        st.producer = child;
-        // Everything not confirmed yet, in order: what arrived while it was
-        // being (re)started, and what its predecessor did not deliver.
-        uint64_t again = 0;
-        for (auto& r : st.retained) {
-          if (r.seq <= st.last_sent)
-            ++again;
-          self->send(st.producer, atom::publish_v, r.seq, r.e);
-        }
-        st.last_sent = st.next_seq;
-        st.replayed += again;
-        ++st.producer_attachments;
-        if (again > 0)
-          log::info("kafka", "events the previous producer did not confirm "
-                             "handed to its successor",
-                    {{"events", std::to_string(again)}});
-      } else if (kind == "kafka_consumer") {
-        st.consumer = child;
-        ++st.consumer_attachments;
-        forward_subscription(self);
-      }
+      ++self->state.counters.handled;
+      attach_child(self, child, kind);
     },
     [self](atom::ready, const std::string& component, bool ok,
            const std::string& reason) {
@@ -159,27 +246,8 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
       report(self);
     },
     [self](atom::publish, event& e) {
-      auto& st = self->state;
-      ++st.counters.handled;
-      if (!produces(st.opts.role)) {
-        if (st.rejected++ == 0)
-          log::warn("kafka", "publish ignored: this node's role is gateway "
-                             "(it does not produce)",
-                    {{"room", e.room}});
-        return;
-      }
-      ++st.published;
-      auto seq = ++st.next_seq;
-      if (st.producer) {
-        self->send(st.producer, atom::publish_v, seq, e);
-        st.last_sent = seq;
-      }
-      if (st.retained.push(retained_event{seq, std::move(e)}) > 0
-          && st.retained.dropped() == 1)
-        log::warn("kafka", "more unconfirmed events than the producer can "
-                           "hold; dropping the oldest snapshot events first",
-                  {{"producer_attached",
-                    st.producer ? std::string{"true"} : "false"}});
+      ++self->state.counters.handled;
+      publish(self, e);
     },
     [self](atom::deliver, const std::vector<uint64_t>& seqs) {
       auto& st = self->state;
@@ -190,22 +258,8 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
     },
     [self](atom::subscribe, const std::string& topic, const std::string& group,
            const caf::actor& subscriber) -> caf::result<int32_t> {
-      auto& st = self->state;
-      ++st.counters.handled;
-      if (!consumes(st.opts.role)) {
-        log::info("kafka", "not consuming: this node's role is pollers",
-                  {{"topic", topic}});
-        return int32_t{0};
-      }
-      if (topic != st.opts.kafka.topic)
-        return caf::make_error(caf::sec::invalid_argument,
-                               "unknown topic " + topic);
-      st.sub_topic = topic;
-      st.sub_group = group;
-      st.subscriber = subscriber;
-      self->monitor(subscriber);
-      forward_subscription(self);
-      return st.opts.kafka.partitions;
+      ++self->state.counters.handled;
+      return subscribe(self, topic, group, subscriber);
     },
     [self](atom::commit, const std::string& topic, const std::string& group,
            int32_t partition, int64_t next_offset) {
@@ -218,34 +272,9 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
                  next_offset);
     },
     [self](atom::status) -> std::string {
-      auto& st = self->state;
-      ++st.counters.handled;
+      ++self->state.counters.handled;
       json::writer w;
-      w.start_object();
-      write_common_status(w, self, "bus", "kafka", st.counters);
-      w.kv("role", to_string(st.opts.role));
-      w.kv("brokers", st.opts.kafka.brokers);
-      w.kv("topic", st.opts.kafka.topic);
-      w.kv("group", st.opts.kafka.group);
-      w.kv("ready", st.reported_ok);
-      w.kv("state", st.reported_ok ? "ok"
-                    : st.reported_serving ? "degraded" : "not_ready");
-      if (!st.reported_ok)
-        w.kv("reason", st.reported_reason);
-      w.kv("producer_attached", static_cast<bool>(st.producer));
-      w.kv("consumer_attached", static_cast<bool>(st.consumer));
-      w.kv("producer_starts", st.producer_attachments);
-      w.kv("consumer_starts", st.consumer_attachments);
-      w.kv("published", st.published);
-      w.kv("rejected", st.rejected);
-      w.kv("waiting", st.producer ? uint64_t{0}
-                                  : static_cast<uint64_t>(st.retained.size()));
-      w.kv("unconfirmed", static_cast<uint64_t>(st.retained.size()));
-      w.kv("confirmed", st.confirmed);
-      w.kv("replayed", st.replayed);
-      w.kv("waiting_dropped", st.retained.dropped());
-      w.kv("forwarded_commits", st.forwarded_commits);
-      w.end_object();
+      write_status(w, self->state, self);
       return w.take();
     },
   };

@@ -87,6 +87,11 @@ struct kafka_bus_state {
   uint64_t consumer_attachments = 0;
 };
 
+// The bus's status reply: the common fields (of `self`), role, readiness
+// and the clients' attachments and publish figures.
+void write_status(json::writer& w, const kafka_bus_state& st,
+                  caf::event_based_actor* self);
+
 caf::behavior kafka_bus(caf::stateful_actor<kafka_bus_state>* self,
                         kafka_bus_options opts, caf::actor node);
 

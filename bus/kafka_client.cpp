@@ -4,6 +4,7 @@
 
 #include "core/logger.hpp"
 #include "core/process.hpp"
+#include "core/type_ids.hpp"
 
 namespace flux::bus {
 
@@ -18,10 +19,17 @@ bool connectivity_error(rd_kafka_resp_err_t err) {
          || err == RD_KAFKA_RESP_ERR__RESOLVE;
 }
 
+void note_broker_down(kafka_client_state& st, int64_t now,
+                      const std::string& why) {
+  if (st.health.mark_down(now, why))
+    log::warn("kafka", "broker down; buffering and retrying",
+              {{"client", st.who}, {"brokers", st.opts.brokers},
+               {"error", st.last_error}});
+}
+
 void on_error(rd_kafka_t* rk, int code, const char* reason, void* opaque) {
   auto* st = static_cast<kafka_client_state*>(opaque);
   auto err = static_cast<rd_kafka_resp_err_t>(code);
-  auto now = now_ms();
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char buf[512];
     auto orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
@@ -31,16 +39,11 @@ void on_error(rd_kafka_t* rk, int code, const char* reason, void* opaque) {
                {{"client", st->who}, {"error", st->fatal_reason}});
     return;
   }
-  auto first = st->errors[code]++ == 0;
-  st->last_error = std::string{rd_kafka_err2name(err)} + ": " + reason;
-  st->last_error_ms = now;
+  auto first = note_error(*st, code, reason);
   if (st->stopping)
     return;
   if (connectivity_error(err)) {
-    if (st->health.mark_down(now, reason))
-      log::warn("kafka", "broker down; buffering and retrying",
-                {{"client", st->who}, {"brokers", st->opts.brokers},
-                 {"error", st->last_error}});
+    note_broker_down(*st, st->last_error_ms, reason);
     return;
   }
   if (first || log::enabled(log::level::debug))
@@ -71,36 +74,114 @@ void on_log(const rd_kafka_t* rk, int level, const char* fac,
               {"syslog_level", std::to_string(level)}});
 }
 
-} // namespace
+// The settings both clients use after their own.
+const std::vector<std::pair<std::string, std::string>> shared_settings = {
+  {"statistics.interval.ms", "1000"},
+  {"reconnect.backoff.ms", "100"},
+  {"reconnect.backoff.max.ms", "1000"},
+  {"topic.metadata.refresh.interval.ms", "10000"},
+  // The topic is created by us, with the configured partitions; a
+  // metadata request must not create it with the broker's defaults.
+  {"allow.auto.create.topics", "false"}};
 
-void install_client_callbacks(rd_kafka_conf_s* conf, kafka_client_state* st) {
-  rd_kafka_conf_set_opaque(conf, st);
+// The handle, or nullptr with `err` set.
+rd_kafka_t* create_handle(kafka_client_state& st, const client_setup& setup,
+                          std::string& err) {
+  auto settings = setup.settings;
+  settings.insert(settings.end(), shared_settings.begin(),
+                  shared_settings.end());
+  auto* conf = make_kafka_conf(st.opts, "-" + setup.who, settings, err);
+  if (!conf)
+    return nullptr;
+  rd_kafka_conf_set_opaque(conf, &st);
   rd_kafka_conf_set_error_cb(conf, on_error);
   rd_kafka_conf_set_stats_cb(conf, on_stats);
   rd_kafka_conf_set_log_cb(conf, on_log);
+  if (setup.install_callbacks)
+    setup.install_callbacks(conf);
+  char errstr[512];
+  auto* rk = rd_kafka_new(setup.consumer ? RD_KAFKA_CONSUMER
+                                         : RD_KAFKA_PRODUCER,
+                          conf, errstr, sizeof(errstr));
+  if (!rk) {
+    err = errstr;
+    rd_kafka_conf_destroy(conf);
+  }
+  return rk;
+}
+
+} // namespace
+
+bool start_client(caf::event_based_actor* self, kafka_client_state& st,
+                  const client_setup& setup, kafka_options opts,
+                  caf::actor bus) {
+  st.who = setup.who;
+  st.opts = std::move(opts);
+  st.bus = std::move(bus);
+  st.health.since_ms = now_ms();
+  std::string err;
+  st.rk = create_handle(st, setup, err);
+  if (!st.rk) {
+    log::error("kafka", "cannot create the " + st.who, {{"error", err}});
+    self->quit(caf::make_error(caf::sec::invalid_argument,
+                               "kafka " + st.who + ": " + err));
+    return false;
+  }
+  if (setup.consumer)
+    rd_kafka_poll_set_consumer(st.rk);
+  st.admin = std::make_unique<topic_creator>();
+  st.admin->start(st.rk, st.opts, now_ms());
+  return true;
+}
+
+void report_readiness(caf::event_based_actor* self, kafka_client_state& st) {
+  if (!st.admin)
+    return;
+  auto [ok, reason] = client_readiness(st, *st.admin);
+  if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
+    return;
+  st.reported = true;
+  st.reported_ok = ok;
+  st.reported_reason = reason;
+  self->send(st.bus, atom::ready_v, st.who, ok, reason);
+}
+
+void quit_if_fatal(caf::event_based_actor* self,
+                   const kafka_client_state& st) {
+  if (st.fatal)
+    self->quit(caf::make_error(caf::sec::runtime_error,
+                               "kafka " + st.who + ": " + st.fatal_reason));
+}
+
+void note_broker_up(kafka_client_state& st, int64_t now) {
+  if (st.health.mark_up(now) && st.health.outages > 0)
+    log::info("kafka", "broker reachable again",
+              {{"client", st.who}, {"brokers", st.opts.brokers},
+               {"outage_ms", std::to_string(st.health.last_outage_ms)}});
+}
+
+bool note_error(kafka_client_state& st, int code, const std::string& text) {
+  auto first = st.errors[code]++ == 0;
+  st.last_error = std::string{rd_kafka_err2name(
+                    static_cast<rd_kafka_resp_err_t>(code))}
+                  + ": " + text;
+  st.last_error_ms = now_ms();
+  return first;
 }
 
 void note_stats(kafka_client_state& st) {
   auto now = now_ms();
   if (st.stats.any_broker_up()) {
-    if (st.health.mark_up(now) && st.health.outages > 0)
-      log::info("kafka", "broker reachable again",
-                {{"client", st.who}, {"brokers", st.opts.brokers},
-                 {"outage_ms", std::to_string(st.health.last_outage_ms)}});
+    note_broker_up(st, now);
     return;
   }
   // librdkafka does not always say "all brokers down" (e.g. when an idle
   // bootstrap connection is not counted); no live connection plus a recent
   // transport error says the same.
   if (st.health.st == broker_health::state::up && st.last_error_ms > 0
-      && now - st.last_error_ms < 10000 && !st.stats.brokers.empty()) {
-    if (st.health.mark_down(now, st.last_error))
-      log::warn("kafka", "broker down; buffering and retrying",
-                {{"client", st.who}, {"brokers", st.opts.brokers},
-                 {"error", st.last_error}});
-  }
+      && now - st.last_error_ms < 10000 && !st.stats.brokers.empty())
+    note_broker_down(st, now, st.last_error);
 }
-
 std::pair<bool, std::string> client_readiness(const kafka_client_state& st,
                                               const topic_creator& admin) {
   using state = broker_health::state;

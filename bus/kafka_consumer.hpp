@@ -2,12 +2,10 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
 
 #include <caf/all.hpp>
 
-#include "bus/kafka_admin.hpp"
 #include "bus/kafka_client.hpp"
 #include "core/actor_stats.hpp"
 
@@ -26,8 +24,8 @@
 //
 // It pauses its partitions when the subscriber falls more than
 // `max_unacked` records behind, creates the topic when missing, follows
-// rebalances (eager and cooperative), and reports its readiness to the bus
-// actor.
+// rebalances (eager and cooperative; bus/kafka_consumer_group.hpp), and
+// reports its readiness to the bus actor.
 //
 // Messages:
 //   (subscribe_atom, topic, group, subscriber) -> int32 partitions
@@ -58,10 +56,7 @@ struct kafka_consumer_state : kafka_client_state {
   // then destroys the librdkafka handle.
   void shut_down();
 
-  caf::actor bus;
   caf::actor subscriber;
-  rd_kafka_s* rk = nullptr;
-  std::unique_ptr<topic_creator> admin;
   bool subscribed = false; // rd_kafka_subscribe done
   std::string cluster_id;
   std::map<int32_t, consumer_partition> partitions;
@@ -78,6 +73,12 @@ struct kafka_consumer_state : kafka_client_state {
   // Records delivered to the subscriber and not yet committed by it.
   int64_t unacked() const;
 };
+
+// The consumer's status reply: the common fields (of `self`), the topic and
+// group, readiness, broker health, flow control and, per assigned
+// partition, positions and lag.
+void write_status(json::writer& w, const kafka_consumer_state& st,
+                  caf::event_based_actor* self);
 
 caf::behavior kafka_consumer(caf::stateful_actor<kafka_consumer_state>* self,
                              kafka_options opts, caf::actor bus);

@@ -21,10 +21,8 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     st->confirmed.push_back(seq);
     ++st->delivered;
     st->last_delivery_ms = now;
-    if (!st->stopping && st->health.mark_up(now) && st->health.outages > 0)
-      log::info("kafka", "broker reachable again",
-                {{"client", st->who}, {"brokers", st->opts.brokers},
-                 {"outage_ms", std::to_string(st->health.last_outage_ms)}});
+    if (!st->stopping)
+      note_broker_up(*st, now);
     return;
   }
   // Purged (we are stopping) or failed with the handle: not confirmed, so
@@ -44,20 +42,6 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
               {{"topic", st->opts.topic}, {"error", why},
                {"failures", std::to_string(st->delivery_failures)}});
   st->last_delivery_error = std::move(why);
-}
-
-// Sends a readiness change to the bus actor.
-void report(self_ptr self) {
-  auto& st = self->state;
-  if (!st.admin)
-    return;
-  auto [ok, reason] = client_readiness(st, *st.admin);
-  if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
-    return;
-  st.reported = true;
-  st.reported_ok = ok;
-  st.reported_reason = reason;
-  self->send(st.bus, atom::ready_v, std::string{"producer"}, ok, reason);
 }
 
 // Tells the bus which publishes it need not keep any longer. Failures are
@@ -116,10 +100,38 @@ void service(self_ptr self) {
   st.admin->poll(now_ms());
   pump(st);
   confirm(st);
-  report(self);
-  if (st.fatal)
-    self->quit(caf::make_error(caf::sec::runtime_error,
-                               "kafka producer: " + st.fatal_reason));
+  report_readiness(self, st);
+  quit_if_fatal(self, st);
+}
+
+void install_delivery_cb(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+}
+
+// Buffers a published event for pump(), logging when the buffer overflows.
+void buffer_event(kafka_producer_state& st, uint64_t seq, event& e) {
+  pending_record r;
+  r.key = e.room;
+  r.value = encode_event(e);
+  r.kind = e.kind;
+  r.seq = seq;
+  // A dropped record is given up for good: the bus need not keep it.
+  auto on_drop = [&st](const pending_record& d) {
+    st.confirmed.push_back(d.seq);
+  };
+  if (st.buffer.push(std::move(r), on_drop) == 0)
+    return;
+  auto dropped = st.buffer.dropped_snapshots() + st.buffer.dropped_other();
+  if (st.dropped_logged == 0 || dropped >= st.dropped_logged * 2) {
+    st.dropped_logged = dropped;
+    log::warn("kafka", "producer buffer full; dropping the oldest "
+                       "snapshot events first",
+              {{"capacity", std::to_string(st.buffer.capacity())},
+               {"dropped_snapshots",
+                std::to_string(st.buffer.dropped_snapshots())},
+               {"dropped_other", std::to_string(st.buffer.dropped_other())},
+               {"broker", st.health.name()}});
+  }
 }
 
 } // namespace
@@ -160,85 +172,69 @@ void kafka_producer_state::shut_down() {
   rk = nullptr;
 }
 
+void write_status(json::writer& w, const kafka_producer_state& st,
+                  caf::event_based_actor* self) {
+  auto outq = st.rk ? rd_kafka_outq_len(st.rk) : 0;
+  w.start_object();
+  write_common_status(w, self, "kafka_producer", "producer", st.counters);
+  w.kv("topic", st.opts.topic);
+  w.kv("topic_state", st.admin ? st.admin->outcome() : std::string{});
+  w.kv("partitions", st.admin ? st.admin->partitions() : -1);
+  auto [ok, reason] = client_readiness(st, *st.admin);
+  w.kv("ready", ok);
+  if (!ok)
+    w.kv("not_ready_reason", reason);
+  write_broker_status(w, st);
+  w.kv("queue_depth", static_cast<uint64_t>(st.buffer.size())
+                        + static_cast<uint64_t>(outq));
+  w.kv("buffered", static_cast<uint64_t>(st.buffer.size()));
+  w.kv("buffered_bytes", static_cast<uint64_t>(st.buffer.bytes()));
+  w.kv("buffer_capacity", static_cast<uint64_t>(st.buffer.capacity()));
+  w.kv("in_flight", static_cast<int64_t>(outq));
+  w.kv("received", st.received);
+  w.kv("produced", st.produced);
+  w.kv("delivered", st.delivered);
+  w.kv("delivery_failures", st.delivery_failures);
+  if (!st.last_delivery_error.empty())
+    w.kv("last_delivery_error", st.last_delivery_error);
+  w.kv("produce_errors", st.produce_errors);
+  w.kv("dropped", st.buffer.dropped_snapshots() + st.buffer.dropped_other());
+  w.kv("dropped_snapshots", st.buffer.dropped_snapshots());
+  w.kv("dropped_other", st.buffer.dropped_other());
+  w.kv("last_delivery_ms", st.last_delivery_ms);
+  w.end_object();
+}
+
 caf::behavior kafka_producer(self_ptr self, kafka_options opts,
                              caf::actor bus) {
   auto& st = self->state;
-  st.who = "producer";
-  st.opts = std::move(opts);
-  st.bus = std::move(bus);
-  st.buffer = produce_buffer{st.opts.buffer_events};
-  st.health.since_ms = now_ms();
-  std::string err;
-  auto* conf = make_kafka_conf(
-    st.opts, "-producer",
-    {{"enable.idempotence", "true"},
-     // Never give up on a message by time: while the broker is away,
-     // librdkafka holds at most max_in_flight of them, the rest wait in
-     // our buffer (which drops the oldest snapshots first when full).
-     {"message.timeout.ms", "0"},
-     {"linger.ms", "5"},
-     // Kafka's default partitioner (murmur2), so Java producers and Flux
-     // put a room on the same partition.
-     {"partitioner", "murmur2_random"},
-     {"statistics.interval.ms", "1000"},
-     {"reconnect.backoff.ms", "100"},
-     {"reconnect.backoff.max.ms", "1000"},
-     {"topic.metadata.refresh.interval.ms", "10000"},
-     // The topic is created by us, with the configured partitions; a
-     // metadata request must not create it with the broker's defaults.
-     {"allow.auto.create.topics", "false"}},
-    err);
-  char errstr[512];
-  if (conf) {
-    install_client_callbacks(conf, &st);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    st.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!st.rk) {
-      err = errstr;
-      rd_kafka_conf_destroy(conf);
-    }
-  }
-  if (!st.rk) {
-    log::error("kafka", "cannot create the producer", {{"error", err}});
-    self->quit(caf::make_error(caf::sec::invalid_argument,
-                               "kafka producer: " + err));
+  client_setup setup;
+  setup.who = "producer";
+  setup.settings = {
+    {"enable.idempotence", "true"},
+    // Never give up on a message by time: while the broker is away,
+    // librdkafka holds at most max_in_flight of them, the rest wait in
+    // our buffer (which drops the oldest snapshots first when full).
+    {"message.timeout.ms", "0"},
+    {"linger.ms", "5"},
+    // Kafka's default partitioner (murmur2), so Java producers and Flux
+    // put a room on the same partition.
+    {"partitioner", "murmur2_random"}};
+  setup.install_callbacks = install_delivery_cb;
+  st.buffer = produce_buffer{opts.buffer_events};
+  if (!start_client(self, st, setup, std::move(opts), std::move(bus)))
     return {};
-  }
-  st.admin = std::make_unique<topic_creator>();
-  st.admin->start(st.rk, st.opts, now_ms());
   log::info("kafka", "producer started",
             {{"brokers", st.opts.brokers}, {"topic", st.opts.topic},
              {"client_id", st.opts.client_id + "-producer"}});
-  report(self);
+  report_readiness(self, st);
   self->send(self, atom::tick_v);
   return {
     [self](atom::publish, uint64_t seq, event& e) {
       auto& st = self->state;
       ++st.counters.handled;
       ++st.received;
-      pending_record r;
-      r.key = e.room;
-      r.value = encode_event(e);
-      r.kind = e.kind;
-      r.seq = seq;
-      // A dropped record is given up for good: the bus need not keep it.
-      auto on_drop = [&st](const pending_record& d) {
-        st.confirmed.push_back(d.seq);
-      };
-      if (st.buffer.push(std::move(r), on_drop) > 0) {
-        auto dropped = st.buffer.dropped_snapshots() + st.buffer.dropped_other();
-        if (st.dropped_logged == 0 || dropped >= st.dropped_logged * 2) {
-          st.dropped_logged = dropped;
-          log::warn("kafka", "producer buffer full; dropping the oldest "
-                             "snapshot events first",
-                    {{"capacity", std::to_string(st.buffer.capacity())},
-                     {"dropped_snapshots",
-                      std::to_string(st.buffer.dropped_snapshots())},
-                     {"dropped_other",
-                      std::to_string(st.buffer.dropped_other())},
-                     {"broker", st.health.name()}});
-        }
-      }
+      buffer_event(st, seq, e);
       pump(st);
     },
     [self](atom::tick) {
@@ -246,38 +242,9 @@ caf::behavior kafka_producer(self_ptr self, kafka_options opts,
       self->delayed_send(self, self->state.opts.poll_interval, atom::tick_v);
     },
     [self](atom::status) -> std::string {
-      auto& st = self->state;
-      ++st.counters.handled;
-      auto outq = st.rk ? rd_kafka_outq_len(st.rk) : 0;
+      ++self->state.counters.handled;
       json::writer w;
-      w.start_object();
-      write_common_status(w, self, "kafka_producer", "producer", st.counters);
-      w.kv("topic", st.opts.topic);
-      w.kv("topic_state", st.admin ? st.admin->outcome() : std::string{});
-      w.kv("partitions", st.admin ? st.admin->partitions() : -1);
-      auto [ok, reason] = client_readiness(st, *st.admin);
-      w.kv("ready", ok);
-      if (!ok)
-        w.kv("not_ready_reason", reason);
-      write_broker_status(w, st);
-      w.kv("queue_depth", static_cast<uint64_t>(st.buffer.size())
-                            + static_cast<uint64_t>(outq));
-      w.kv("buffered", static_cast<uint64_t>(st.buffer.size()));
-      w.kv("buffered_bytes", static_cast<uint64_t>(st.buffer.bytes()));
-      w.kv("buffer_capacity", static_cast<uint64_t>(st.buffer.capacity()));
-      w.kv("in_flight", static_cast<int64_t>(outq));
-      w.kv("received", st.received);
-      w.kv("produced", st.produced);
-      w.kv("delivered", st.delivered);
-      w.kv("delivery_failures", st.delivery_failures);
-      if (!st.last_delivery_error.empty())
-        w.kv("last_delivery_error", st.last_delivery_error);
-      w.kv("produce_errors", st.produce_errors);
-      w.kv("dropped", st.buffer.dropped_snapshots() + st.buffer.dropped_other());
-      w.kv("dropped_snapshots", st.buffer.dropped_snapshots());
-      w.kv("dropped_other", st.buffer.dropped_other());
-      w.kv("last_delivery_ms", st.last_delivery_ms);
-      w.end_object();
+      write_status(w, self->state, self);
       return w.take();
     },
   };

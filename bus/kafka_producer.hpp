@@ -1,13 +1,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
-#include "bus/kafka_admin.hpp"
 #include "bus/kafka_buffer.hpp"
 #include "bus/kafka_client.hpp"
 #include "core/actor_stats.hpp"
@@ -45,10 +43,7 @@ struct kafka_producer_state : kafka_client_state {
   // Flushes what it can (bounded), then destroys the librdkafka handle.
   void shut_down();
 
-  caf::actor bus;
-  rd_kafka_s* rk = nullptr;
   rd_kafka_topic_s* rkt = nullptr;
-  std::unique_ptr<topic_creator> admin;
   produce_buffer buffer;
   actor_counters counters;
   uint64_t received = 0;   // events published to us
@@ -62,6 +57,11 @@ struct kafka_producer_state : kafka_client_state {
   int64_t last_delivery_ms = 0;
   std::string last_delivery_error;
 };
+
+// The producer's status reply: the common fields (of `self`), the topic,
+// readiness, broker health, buffer and delivery figures.
+void write_status(json::writer& w, const kafka_producer_state& st,
+                  caf::event_based_actor* self);
 
 caf::behavior kafka_producer(caf::stateful_actor<kafka_producer_state>* self,
                              kafka_options opts, caf::actor bus);
