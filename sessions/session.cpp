@@ -46,7 +46,7 @@ void enqueue(self_ptr self, frame_ptr frame) {
                {"queued_bytes", std::to_string(st.socket->queued_bytes())}});
     close_client(self, close_code::slow_consumer,
                  "slow consumer: more than "
-                   + std::to_string(st.opts.queue_budget)
+                   + std::to_string(st.opts.queue_budget_bytes)
                    + " bytes queued");
   }
 }
@@ -270,14 +270,14 @@ void release_conflated(self_ptr self, const std::string* room) {
                    [](auto& a, auto& b) { return a.pos < b.pos; });
   size_t i = 0;
   for (; i < out.size() && !st.closing
-         && st.socket->queued_bytes() <= st.opts.queue_budget / 2;
+         && st.socket->queued_bytes() <= st.opts.queue_budget_bytes / 2;
        ++i)
     enqueue(self, std::move(out[i].frame)); // in the client's wire format
   if (i == out.size() || st.closing)
     return;
   for (; i < out.size(); ++i)
     keep_waiting(st, std::move(out[i]));
-  st.socket->notify_below(st.opts.queue_budget / 4);
+  st.socket->notify_below(st.opts.queue_budget_bytes / 4);
 }
 
 bool has_conflated(const session_state& st, const std::string& room) {
@@ -305,8 +305,8 @@ void drain_backlog(self_ptr self, const std::string& room, subscription& sub) {
   while (sub.backlog_next < frames.size()) {
     if (st.closing)
       return;
-    if (st.socket->queued_bytes() > st.opts.queue_budget / 2) {
-      st.socket->notify_below(st.opts.queue_budget / 4);
+    if (st.socket->queued_bytes() > st.opts.queue_budget_bytes / 2) {
+      st.socket->notify_below(st.opts.queue_budget_bytes / 4);
       return;
     }
     enqueue(self, wire_frame(self, frames[sub.backlog_next++]));
@@ -341,14 +341,14 @@ void ask_direct(self_ptr self, const std::string& room, subscription& sub) {
   auto& st = self->state;
   if (!sub.room || st.closing || room_waits(st, room, sub)
       || sub.skip_until >= 0 // the room's line would not skip for us
-      || st.socket->queued_bytes() > st.opts.queue_budget / 4)
+      || st.socket->queued_bytes() > st.opts.queue_budget_bytes / 4)
     return;
   if (!sub.link) {
     sub.link = std::make_shared<fanout_link>(st.socket);
     sub.link->socketio = is_socketio(self);
   }
   self->send(sub.room, atom::direct_v, sub.link, sub.burst_seq,
-             static_cast<uint64_t>(st.opts.queue_budget / 2));
+             static_cast<uint64_t>(st.opts.queue_budget_bytes / 2));
 }
 
 // The last position the client got from a room: what this session queued,
@@ -373,22 +373,22 @@ void on_room_frame(self_ptr self, const std::string& room, subscription& sub,
     }
     // Behind the room's waiting frames, in order; bounded like the queue.
     st.held_bytes += frame->size();
-    if (st.held_bytes > st.opts.queue_budget) {
+    if (st.held_bytes > st.opts.queue_budget_bytes) {
       close_client(self, close_code::slow_consumer,
                    "slow consumer: more than "
-                     + std::to_string(st.opts.queue_budget)
+                     + std::to_string(st.opts.queue_budget_bytes)
                      + " bytes waiting");
       return;
     }
     sub.held.emplace_back(f.pos, std::move(frame));
     return;
   }
-  if (waits || st.socket->queued_bytes() > st.opts.queue_budget / 2) {
+  if (waits || st.socket->queued_bytes() > st.opts.queue_budget_bytes / 2) {
     auto k = std::make_pair(room, key);
     auto [i, added] = st.conflated.emplace(k, std::make_pair(f.pos, frame));
     if (added) {
       if (st.conflated_order.empty()) // hear when the client catches up
-        st.socket->notify_below(st.opts.queue_budget / 4);
+        st.socket->notify_below(st.opts.queue_budget_bytes / 4);
       st.conflated_order.push_back(std::move(k));
     } else {
       i->second = {f.pos, std::move(frame)};
@@ -456,7 +456,8 @@ void on_tick(self_ptr self, uint64_t gen) {
   if (!st.sio_connected && now >= st.sio_connect_due_ms) {
     close_client(self, close_code::policy,
                  "no Socket.IO CONNECT within "
-                   + std::to_string(st.opts.connect_timeout_ms) + " ms");
+                   + std::to_string(st.opts.socketio_connect_timeout_ms)
+                   + " ms");
     return;
   }
   if (st.sio_pong_due_ms >= 0 && now >= st.sio_pong_due_ms) {
@@ -580,10 +581,10 @@ void start_socketio(self_ptr self) {
   auto& st = self->state;
   auto now = now_ms();
   st.sio_next_ping_ms = now + st.opts.ping_interval_ms;
-  st.sio_connect_due_ms = now + st.opts.connect_timeout_ms;
+  st.sio_connect_due_ms = now + st.opts.socketio_connect_timeout_ms;
   enqueue(self, make_frame(socketio::open_packet(
                   socketio::random_id(), st.opts.ping_interval_ms,
-                  st.opts.ping_timeout_ms, st.opts.max_frame)));
+                  st.opts.ping_timeout_ms, st.opts.max_frame_bytes)));
   schedule_tick(self);
 }
 
@@ -599,9 +600,10 @@ caf::behavior session(self_ptr self, std::string id,
   st.directory = std::move(directory);
   st.opts = opts;
   // Socket.IO over WebSocket carries one packet per message: no batches.
-  st.socket->configure(opts.queue_budget, opts.wire == wire_format::socketio
-                                            ? 0
-                                            : opts.max_batch);
+  st.socket->configure(opts.queue_budget_bytes,
+                       opts.wire == wire_format::socketio
+                         ? 0
+                         : opts.max_batch_bytes);
   st.tokens = opts.request_burst;
   st.tokens_at_ms = st.connected_ms = now_ms();
   if (node)
@@ -610,7 +612,7 @@ caf::behavior session(self_ptr self, std::string id,
   if (opts.wire == wire_format::socketio)
     start_socketio(self);
   else
-    enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame,
+    enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame_bytes,
                                                    opts.heartbeat_ms)));
   self->set_down_handler([self](caf::down_msg& msg) {
     // A room went down (it is restarted by the directory): re-join it from
@@ -663,7 +665,7 @@ caf::behavior session(self_ptr self, std::string id,
           // its updates can be conflated.)
           if (!is_socketio(self) && burst.batch && !room_waits(st, room, sub)
               && st.socket->queued_bytes() + burst.batch->size()
-                   <= st.opts.queue_budget / 2) {
+                   <= st.opts.queue_budget_bytes / 2) {
             enqueue(self, burst.batch);
             ask_direct(self, room, sub);
             return;

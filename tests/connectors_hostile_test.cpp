@@ -189,7 +189,7 @@ TEST_CASE("ingest refuses an event its room would drop, and never echoes a "
   gateway::ingest_room room;
   std::string why;
   REQUIRE(gateway::parse_ingest_room("ops.incidents:snapshot", room, why));
-  o.rooms.push_back(room);
+  o.parsed_rooms.push_back(room);
   auto big = gateway::check_ingest(o, "ops.incidents", "Bearer tok", "",
                                    R"({"data":")" + std::string(80, 'x')
                                      + R"("})",
