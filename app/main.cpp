@@ -42,13 +42,13 @@ struct source_spec {
   std::string pacer_key;
 };
 
-std::vector<source_spec> simulated_sources(const flux_config& cfg) {
+std::vector<source_spec> simulated_sources(const domains_options& domains) {
   using ms = std::chrono::milliseconds;
   std::vector<source_spec> out;
   auto cities = sim::default_cities();
-  if (!cfg.cities.empty()) {
+  if (!domains.cities.empty()) {
     std::vector<sim::city> chosen;
-    for (auto& name : cfg.cities) {
+    for (auto& name : domains.cities) {
       sim::city c{name, 0, 0, 14};
       connectors::city parsed; // "Name:lat:lon" names a city anywhere
       std::string why;
@@ -62,68 +62,57 @@ std::vector<source_spec> simulated_sources(const flux_config& cfg) {
     }
     cities = chosen;
   }
-  uint64_t seed = cfg.seed;
+  uint64_t seed = domains.seed;
   auto next_seed = [&] { return seed == 0 ? 0 : seed++; };
   for (auto& c : cities)
     out.push_back({sim::make_weather(c, next_seed()),
-                   ms{cfg.weather_interval_ms}});
-  out.push_back({sim::make_news(next_seed()), ms{cfg.news_interval_ms}});
-  out.push_back({sim::make_stocks(next_seed()), ms{cfg.stocks_interval_ms}});
+                   ms{domains.weather_interval_ms}});
+  out.push_back({sim::make_news(next_seed()), ms{domains.news_interval_ms}});
+  out.push_back({sim::make_stocks(next_seed()),
+                 ms{domains.stocks_interval_ms}});
   auto market = sim::make_crypto_market(next_seed());
   out.push_back({sim::make_crypto_movers(market),
-                 ms{cfg.crypto_markets_interval_ms}});
+                 ms{domains.crypto_markets_interval_ms}});
   out.push_back({sim::make_crypto_ticker(market),
-                 ms{cfg.crypto_ticker_interval_ms}});
+                 ms{domains.crypto_ticker_interval_ms}});
   return out;
 }
 
+// The two bus kinds take the bus.* options they use in their own structs.
 bus::kafka_bus_options kafka_bus_options(const flux_config& cfg) {
   bus::kafka_bus_options k;
-  bus::parse_node_role(cfg.node_role, k.role);
-  k.kafka.brokers = cfg.bus_brokers;
-  k.kafka.topic = cfg.bus_topic;
-  k.kafka.partitions = cfg.bus_partitions;
-  k.kafka.replication_factor = static_cast<int16_t>(cfg.bus_replication_factor);
-  k.kafka.group = cfg.bus_group;
-  k.kafka.client_id = cfg.bus_client_id;
-  k.kafka.properties = cfg.kafka_properties;
-  k.kafka.buffer_events = cfg.bus_buffer_events;
-  k.kafka.hydrate_records = cfg.bus_hydrate_records;
+  bus::parse_node_role(cfg.node.role, k.role);
+  k.kafka.brokers = cfg.bus.brokers;
+  k.kafka.topic = cfg.bus.topic;
+  k.kafka.partitions = cfg.bus.partitions;
+  k.kafka.replication_factor = static_cast<int16_t>(cfg.bus.replication_factor);
+  k.kafka.group = cfg.bus.group;
+  k.kafka.client_id = cfg.bus.client_id;
+  k.kafka.properties = cfg.bus.kafka_properties;
+  k.kafka.buffer_events = cfg.bus.buffer_events;
+  k.kafka.hydrate_records = cfg.bus.hydrate_records;
   return k;
 }
 
+// The gateway's options with its sessions' and ingest's, and the gateway.*
+// options a session uses too.
 gateway::options gateway_options(const flux_config& cfg) {
-  gateway::options o;
-  o.bind = cfg.bind;
-  o.port = cfg.port;
-  o.io_threads = cfg.io_threads;
-  o.max_frame_bytes = cfg.max_frame_bytes;
-  o.max_connections = cfg.max_connections;
-  o.max_http_connections = cfg.max_http_connections;
-  o.max_inflight_body_bytes = cfg.max_inflight_body_bytes;
-  o.heartbeat_ms = cfg.heartbeat_ms;
-  o.web_root = cfg.web_root;
-  o.send_buffer_bytes = cfg.send_buffer_bytes;
-  o.auth_token = cfg.auth_token;
-  o.session.queue_budget = cfg.queue_budget_bytes;
-  o.session.max_batch = cfg.max_batch_bytes;
-  o.session.max_frame = cfg.max_frame_bytes;
-  o.session.max_subscriptions = cfg.max_subscriptions;
-  o.session.requests_per_second = cfg.requests_per_second;
-  o.session.request_burst = cfg.request_burst;
-  o.session.max_errors = static_cast<uint32_t>(cfg.max_errors);
-  o.session.heartbeat_ms = cfg.heartbeat_ms;
-  o.session.ping_interval_ms = cfg.ping_interval_ms;
-  o.session.ping_timeout_ms = cfg.ping_timeout_ms;
-  o.session.connect_timeout_ms = cfg.socketio_connect_timeout_ms;
+  gateway::options o = cfg.gateway;
+  o.session = cfg.session;
+  o.session.max_frame_bytes = cfg.gateway.max_frame_bytes;
+  o.session.heartbeat_ms = cfg.gateway.heartbeat_ms;
+  o.session.socketio_connect_timeout_ms =
+    cfg.gateway.socketio_connect_timeout_ms;
+  o.ingest = cfg.ingest;
+  o.ingest.max_event_bytes = cfg.rooms.room.max_event_bytes;
   return o;
 }
 
 int run(flux_config& cfg) {
   process_start_ms();
   log::level lvl = log::level::info;
-  log::parse_level(cfg.log_level, lvl);
-  log::configure(lvl, cfg.log_format == "text");
+  log::parse_level(cfg.log.level, lvl);
+  log::configure(lvl, cfg.log.format == "text");
 
   // Block the stop signals before any thread starts, so every thread
   // inherits the mask and only sigwait() below sees them.
@@ -141,9 +130,9 @@ int run(flux_config& cfg) {
   // The event bus: the embedded log, or Kafka behind a stable bus actor
   // with a supervised producer and/or consumer (by node.role).
   auto role = bus::node_role::all;
-  bus::parse_node_role(cfg.node_role, role);
+  bus::parse_node_role(cfg.node.role, role);
   caf::actor bus_actor;
-  if (cfg.bus_kind == "kafka") {
+  if (cfg.bus.kind == "kafka") {
     auto kopts = kafka_bus_options(cfg);
     bus_actor = sys.spawn(bus::kafka_bus, kopts, node_actor);
     caf::anon_send(node_actor, atom::join_v, bus_actor, std::string{"bus"},
@@ -156,10 +145,10 @@ int run(flux_config& cfg) {
                    int64_t{0});
   } else {
     bus::embedded_bus_options bus_opts;
-    bus_opts.topic = cfg.bus_topic;
-    bus_opts.partitions = cfg.bus_partitions;
-    bus_opts.keep.max_records = cfg.retention_records;
-    bus_opts.keep.max_bytes = cfg.retention_bytes;
+    bus_opts.topic = cfg.bus.topic;
+    bus_opts.partitions = cfg.bus.partitions;
+    bus_opts.keep.max_records = cfg.bus.retention_records;
+    bus_opts.keep.max_bytes = cfg.bus.retention_bytes;
     bus_actor = sys.spawn(bus::embedded_bus, bus_opts);
     caf::anon_send(node_actor, atom::join_v, bus_actor, std::string{"bus"},
                    std::string{"embedded"}, int64_t{0});
@@ -169,38 +158,38 @@ int run(flux_config& cfg) {
   // (domains.mode=live, docs/connectors.md) on their own Asio threads.
   std::shared_ptr<httpc::client> http;
   std::vector<source_spec> sources;
-  if (cfg.domains_mode == "live") {
+  if (cfg.domains.mode == "live") {
     try {
-      http = std::make_shared<httpc::client>(connectors::http_options(cfg));
+      http = std::make_shared<httpc::client>(
+        connectors::http_options(cfg.domains, cfg.connectors));
     } catch (std::exception& e) {
       log::error("connectors", e.what());
       std::cerr << "flux: " << e.what() << "\n";
       caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
       return 1;
     }
-    for (auto& l : connectors::make_live_sources(cfg, http))
+    for (auto& l : connectors::make_live_sources(cfg.domains, cfg.connectors,
+                                                 http))
       sources.push_back({l.src, l.interval, l.calls_per_min, l.pacer,
                          l.pacer_key});
   } else {
-    sources = simulated_sources(cfg);
+    sources = simulated_sources(cfg.domains);
   }
-  if (cfg.bench_rate > 0) { // fixed-rate load for benchmarks (bench/)
-    sim::bench_options b;
-    b.rate = cfg.bench_rate;
-    b.rooms = std::max<size_t>(cfg.bench_rooms, 1);
-    b.payload_bytes = cfg.bench_payload_bytes;
-    b.start_file = cfg.bench_start_file;
+  if (cfg.bench.rate > 0) { // fixed-rate load for benchmarks (bench/)
+    auto b = cfg.bench;
+    b.rooms = std::max<size_t>(cfg.bench.rooms, 1);
     sources.push_back({sim::make_bench(b),
-                       std::chrono::milliseconds{cfg.bench_interval_ms}});
+                       std::chrono::milliseconds{cfg.bench.interval_ms}});
   }
   std::vector<room_decl> rooms;
   std::vector<child_spec> pollers;
   poller_options popts;
-  popts.timeout = std::chrono::milliseconds{cfg.fetch_timeout_ms};
-  popts.max_backoff = std::chrono::milliseconds{cfg.max_backoff_ms};
-  popts.breaker.failure_threshold = cfg.breaker_failures;
-  popts.breaker.open_ms = cfg.breaker_open_ms;
-  popts.breaker.max_open_ms = std::max(cfg.breaker_open_ms, cfg.max_backoff_ms);
+  popts.timeout = std::chrono::milliseconds{cfg.domains.fetch_timeout_ms};
+  popts.max_backoff = std::chrono::milliseconds{cfg.connectors.max_backoff_ms};
+  popts.breaker.failure_threshold = cfg.connectors.breaker_failures;
+  popts.breaker.open_ms = cfg.connectors.breaker_open_ms;
+  popts.breaker.max_open_ms = std::max(cfg.connectors.breaker_open_ms,
+                                       cfg.connectors.max_backoff_ms);
   for (auto& s : sources) {
     for (auto& room : s.src->rooms())
       rooms.push_back({room, room == "crypto.ticker" || sim::is_bench_room(room)
@@ -218,8 +207,8 @@ int run(flux_config& cfg) {
                        }});
   }
 
-  if (cfg.domains_mode == "live") // rooms of sources left out (no key)
-    for (auto& room : connectors::live_rooms(cfg)) {
+  if (cfg.domains.mode == "live") // rooms of sources left out (no key)
+    for (auto& room : connectors::live_rooms(cfg.domains)) {
       bool known = false;
       for (auto& r : rooms)
         known = known || r.name == room;
@@ -229,7 +218,7 @@ int run(flux_config& cfg) {
     }
   // Rooms open to webhook ingest (POST /ingest/{room}).
   std::vector<gateway::ingest_room> ingest_rooms;
-  for (auto& spec : cfg.ingest_rooms) {
+  for (auto& spec : cfg.ingest.rooms) {
     gateway::ingest_room r;
     std::string why;
     if (gateway::parse_ingest_room(spec, r, why)) { // validated before
@@ -238,8 +227,8 @@ int run(flux_config& cfg) {
     }
   }
 
-  if (cfg.bench_rate <= 0) // idle bench rooms (no events), if asked for
-    for (size_t i = 0; i < cfg.bench_rooms; ++i)
+  if (cfg.bench.rate <= 0) // idle bench rooms (no events), if asked for
+    for (size_t i = 0; i < cfg.bench.rooms; ++i)
       rooms.push_back({sim::bench_room(i), room_class::stream});
 
   if (!bus::produces(role)) // gateway role: the pollers run elsewhere
@@ -247,20 +236,12 @@ int run(flux_config& cfg) {
   if (!bus::consumes(role)) // pollers role: no rooms to serve
     rooms.clear();
 
-  directory_options dir_opts;
-  dir_opts.room.history = cfg.room_history;
-  dir_opts.room.dedup_window = cfg.dedup_window;
-  dir_opts.room.max_keys = cfg.room_max_keys;
-  dir_opts.room.max_bytes = cfg.room_max_bytes;
-  dir_opts.room.max_event_bytes = cfg.room_max_event_bytes;
-  dir_opts.room.resume_ahead = cfg.resume_ahead_tolerance;
+  auto dir_opts = cfg.rooms;
   // A join's first snapshot frame, and with the largest event every other
   // frame, fits a client's queue: larger state follows in pieces.
-  dir_opts.room.snapshot_piece_bytes = cfg.queue_budget_bytes / 4;
-  dir_opts.allow_dynamic_rooms = cfg.allow_dynamic_rooms;
-  dir_opts.max_rooms = cfg.max_rooms;
-  dir_opts.topic = cfg.bus_topic;
-  dir_opts.group = cfg.bus_group;
+  dir_opts.room.snapshot_piece_bytes = cfg.session.queue_budget_bytes / 4;
+  dir_opts.topic = cfg.bus.topic;
+  dir_opts.group = cfg.bus.group;
   auto directory = sys.spawn(room_directory, rooms, dir_opts, bus_actor,
                              node_actor);
   caf::anon_send(node_actor, atom::join_v, directory,
@@ -271,17 +252,14 @@ int run(flux_config& cfg) {
   // (docs/cluster.md).
   caf::actor cluster_actor;
   if (cfg.clustered()) {
-    cluster_options copts;
-    copts.node_name = cfg.cluster_node_name;
-    copts.peers = cfg.cluster_peers;
-    cluster_actor = sys.spawn(cluster, copts, node_actor);
+    cluster_actor = sys.spawn(cluster, cfg.cluster, node_actor);
     std::string host, why;
     uint16_t cport = 0;
-    parse_peer_address(cfg.cluster_listen, host, cport, why); // validated
+    parse_peer_address(cfg.cluster.listen, host, cport, why); // validated
     auto published = sys.middleman().publish(cluster_actor, cport,
                                              host.c_str(), true);
     if (!published) {
-      auto err = "cannot listen for cluster peers on " + cfg.cluster_listen
+      auto err = "cannot listen for cluster peers on " + cfg.cluster.listen
                  + ": " + sys.render(published.error());
       log::error("cluster", err);
       std::cerr << "flux: " << err << "\n";
@@ -304,12 +282,7 @@ int run(flux_config& cfg) {
                  std::string{"domains"}, int64_t{0});
 
   auto gw_opts = gateway_options(cfg);
-  gw_opts.ingest.token = cfg.ingest_token;
-  gw_opts.ingest.max_body_bytes = cfg.ingest_max_body_bytes;
-  gw_opts.ingest.max_events = cfg.ingest_max_events;
-  gw_opts.ingest.max_event_bytes = cfg.room_max_event_bytes;
-  gw_opts.ingest.max_inflight_events = cfg.ingest_max_inflight_events;
-  gw_opts.ingest.rooms = ingest_rooms;
+  gw_opts.ingest.parsed_rooms = ingest_rooms;
   gw_opts.ingest.bus = bus::produces(role) ? bus_actor : caf::actor{};
   gateway::server server{sys, gw_opts, node_actor, directory};
   server.ctx()->cluster = cluster_actor;
@@ -323,10 +296,11 @@ int run(flux_config& cfg) {
     caf::anon_send_exit(node_actor, caf::exit_reason::user_shutdown);
     return 1;
   }
-  auto host = cfg.bind == "0.0.0.0" ? std::string{"127.0.0.1"} : cfg.bind;
+  auto host = cfg.gateway.bind == "0.0.0.0" ? std::string{"127.0.0.1"}
+                                            : cfg.gateway.bind;
   auto url = "http://" + host + ":" + std::to_string(port) + "/";
   log::info("gateway", "listening",
-            {{"bind", cfg.bind}, {"port", std::to_string(port)},
+            {{"bind", cfg.gateway.bind}, {"port", std::to_string(port)},
              {"url", url},
              {"websocket", "ws://" + host + ":" + std::to_string(port)
                              + "/ws"}});
@@ -337,7 +311,7 @@ int run(flux_config& cfg) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::info("node", "stop signal received", {{"signal", strsignal(sig)}});
-  watchdog.emplace(std::chrono::milliseconds{cfg.shutdown_timeout_ms});
+  watchdog.emplace(std::chrono::milliseconds{cfg.node.shutdown_timeout_ms});
 
   // Stop accepting first, so no client arrives after the node has told the
   // others it is going away; then close every client with 1001, let the

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "cluster/cluster_options.hpp"
 #include "core/actor_stats.hpp"
 
 // The cluster actor joins this gateway node to its peers over CAF
@@ -36,16 +37,6 @@
 //       "nodes": [{"name", "address", "state", "stats" | "error"}, ...]}
 //   (connect_atom, index, generation)  internal: retry timer
 namespace flux {
-
-struct cluster_options {
-  std::string node_name;          // how peers and /stats name this node;
-                                  // default: its address
-  std::string address;            // host:port this node published on
-  std::vector<std::string> peers; // host:port of the other nodes
-  std::chrono::milliseconds retry_min{250};
-  std::chrono::milliseconds retry_max{5000};
-  std::chrono::milliseconds connect_timeout{5000};
-};
 
 struct cluster_peer {
   std::string address;            // host:port we connect to; "" if unknown

@@ -4,7 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "config/flux_config.hpp"
+#include "domains/connectors_options.hpp"
+#include "domains/domains_options.hpp"
 #include "domains/http_client.hpp"
 #include "domains/resilience.hpp"
 #include "domains/source.hpp"
@@ -25,13 +26,15 @@ struct live_source {
   std::string pacer_key;
 };
 
-// The connectors' HTTP client options from the configuration.
-httpc::client_options http_options(const flux_config& cfg);
+// The connectors' HTTP client options (a fetch's timeout is the domains').
+httpc::client_options http_options(const domains_options& domains,
+                                   const connectors_options& opts);
 
-std::vector<live_source> make_live_sources(const flux_config& cfg,
+std::vector<live_source> make_live_sources(const domains_options& domains,
+                                           const connectors_options& opts,
                                            std::shared_ptr<httpc::client> http);
 
 // Every room the live connectors feed, with or without keys.
-std::vector<std::string> live_rooms(const flux_config& cfg);
+std::vector<std::string> live_rooms(const domains_options& domains);
 
 } // namespace flux::connectors

@@ -7,28 +7,13 @@
 
 #include <caf/all.hpp>
 
+#include "gateway/gateway_options.hpp"
 #include "gateway/ingest.hpp"
 #include "sessions/session.hpp"
 
 // What every connection of the gateway shares: the actor system, the actors
 // it talks to, the options, and the connection counters shown in /stats.
 namespace flux::gateway {
-
-struct options {
-  std::string bind = "127.0.0.1";
-  uint16_t port = 8080;
-  size_t io_threads = 1;
-  size_t max_frame_bytes = 64 * 1024;
-  size_t max_connections = 100000;       // TCP connections, HTTP and WebSocket
-  size_t max_http_connections = 10000;   // connections not (yet) WebSocket
-  size_t max_inflight_body_bytes = 64 << 20; // request bodies being read
-  int64_t heartbeat_ms = 15000;
-  size_t send_buffer_bytes = 0;
-  std::string auth_token; // required from clients when set
-  std::string web_root;
-  session_options session;
-  ingest_options ingest; // POST /ingest/{room} (gateway/ingest.hpp)
-};
 
 struct context {
   context(caf::actor_system& s, options o, caf::actor n, caf::actor d)

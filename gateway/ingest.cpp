@@ -51,7 +51,7 @@ ingest_outcome problem(http::status status, const std::string& message,
 
 const ingest_room* declared_room(const ingest_options& opts,
                                  const std::string& room) {
-  for (auto& r : opts.rooms)
+  for (auto& r : opts.parsed_rooms)
     if (r.name == room)
       return &r;
   return nullptr;

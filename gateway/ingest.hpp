@@ -12,6 +12,7 @@
 
 #include "core/event.hpp"
 #include "gateway/beast.hpp"
+#include "gateway/ingest_options.hpp"
 #include "rooms/room_core.hpp"
 
 // Webhook ingest: POST /ingest/{room} with one event or an array of events
@@ -37,27 +38,10 @@
 //   so a flood cannot queue up ahead of the rooms, /stats and subscribers.
 namespace flux::gateway {
 
-struct ingest_room {
-  std::string name;
-  room_class cls = room_class::snapshot;
-};
-
 // "ops.incidents:snapshot" / "ops.metrics:stream" (class defaults to
 // snapshot when left out).
 bool parse_ingest_room(const std::string& spec, ingest_room& out,
                        std::string& why);
-
-struct ingest_options {
-  std::string token;
-  size_t max_body_bytes = 1 << 20;
-  size_t max_events = 1000;
-  size_t max_inflight_events = 1000; // not yet routed to their rooms
-  // rooms.max-event-bytes: a larger event would be dropped by its room, so
-  // it is refused here with 413 instead of accepted and lost.
-  size_t max_event_bytes = 128 * 1024;
-  std::vector<ingest_room> rooms;
-  caf::actor bus;
-};
 
 struct ingest_backlog {
   std::atomic<int64_t> events{0}; // not yet routed to their rooms

@@ -215,7 +215,7 @@ room_core::join(const std::optional<std::pair<std::string, int64_t>>& from) {
       r.reason = "gap_too_old"; // events after `pos` left the ring
     } else if (pos > last_pos_
                && static_cast<uint64_t>(pos) - static_cast<uint64_t>(last_pos_)
-                    > static_cast<uint64_t>(opts_.resume_ahead)) {
+                    > static_cast<uint64_t>(opts_.resume_ahead_tolerance)) {
       // Further ahead than a lagging node can be: the room would never
       // send this client anything up to `pos`.
       r.reason = "ahead_of_room";

@@ -10,6 +10,7 @@
 #include "core/dedup_window.hpp"
 #include "core/event.hpp"
 #include "core/json.hpp"
+#include "rooms/room_options.hpp"
 #include "wire/frame.hpp"
 
 // The state of one room without the actor around it, so it can be tested
@@ -24,25 +25,15 @@
 // true) with the keys last updated at or before its position, then the
 // other keys' latest update events in position order, up to last_pos(). A
 // client that only knows snapshots and events builds the same state from
-// them. A resume from more than resume_ahead positions past the room's
-// last one is refused (ahead_of_room): within it, a node that lags (still
-// re-reading Kafka, or behind its cluster peer) will reach it.
+// them. A resume from more than resume_ahead_tolerance positions past the
+// room's last one is refused (ahead_of_room): within it, a node that lags
+// (still re-reading Kafka, or behind its cluster peer) will reach it.
 namespace flux {
 
 enum class room_class { snapshot, stream };
 
 const char* to_string(room_class c);
 bool parse_room_class(const std::string& text, room_class& out);
-
-struct room_options {
-  size_t history = 256;     // events kept in the ring
-  size_t dedup_window = 4096;
-  size_t max_keys = 10000;          // keys of a stream room
-  size_t max_bytes = 16u << 20;     // a stream room's state (frames + keys)
-  size_t max_event_bytes = 128u << 10; // an event's data + key
-  size_t snapshot_piece_bytes = 256u << 10; // first snapshot frame of a join
-  int64_t resume_ahead = 100;       // positions a resume may be ahead
-};
 
 // What a subscriber gets when it joins.
 struct join_result {

@@ -127,7 +127,7 @@ void route(self_ptr self, const std::string& epoch, int32_t partition,
   auto i = st.rooms.find(e.room);
   room_entry* entry = i == st.rooms.end() ? nullptr : &i->second;
   if (!entry) {
-    if (!st.opts.allow_dynamic_rooms
+    if (!st.opts.allow_dynamic
         || st.rooms.size() >= st.opts.max_rooms) {
       ++st.rejected_rooms;
       return;

@@ -38,14 +38,6 @@ struct room_decl {
   room_class cls = room_class::snapshot;
 };
 
-struct directory_options {
-  room_options room;
-  bool allow_dynamic_rooms = true;
-  size_t max_rooms = 10000;
-  std::string topic = "flux.events";
-  std::string group = "flux-gateway";
-};
-
 struct room_entry {
   caf::actor handle;
   room_class cls;

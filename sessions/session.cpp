@@ -229,7 +229,7 @@ void start_socketio(self_ptr self) {
   auto& st = self->state;
   st.sio = socketio::dialogue{socketio::dialogue_options{
     st.opts.auth_token, st.opts.ping_interval_ms, st.opts.ping_timeout_ms,
-    st.opts.connect_timeout_ms, st.opts.max_frame}};
+    st.opts.socketio_connect_timeout_ms, st.opts.max_frame_bytes}};
   enqueue(self, make_frame(st.sio.open(now_ms())));
   schedule_tick(self);
 }
@@ -266,9 +266,10 @@ caf::behavior session(self_ptr self, std::string id,
   st.directory = std::move(directory);
   st.opts = opts;
   // Socket.IO over WebSocket carries one packet per message: no batches.
-  st.socket->configure(opts.queue_budget, opts.wire == wire_format::socketio
-                                            ? 0
-                                            : opts.max_batch);
+  st.socket->configure(opts.queue_budget_bytes,
+                       opts.wire == wire_format::socketio
+                         ? 0
+                         : opts.max_batch_bytes);
   st.tokens = opts.request_burst;
   st.tokens_at_ms = st.connected_ms = now_ms();
   if (node)
@@ -277,7 +278,7 @@ caf::behavior session(self_ptr self, std::string id,
   if (opts.wire == wire_format::socketio)
     start_socketio(self);
   else
-    enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame,
+    enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame_bytes,
                                                    opts.heartbeat_ms)));
   self->set_down_handler([self](caf::down_msg& msg) {
     // A room went down (it is restarted by the directory): re-join it from

@@ -8,6 +8,7 @@
 
 #include "core/actor_stats.hpp"
 #include "sessions/client_socket.hpp"
+#include "sessions/session_options.hpp"
 #include "wire/socketio_dialogue.hpp"
 
 // One actor per client connection. It speaks the native protocol, owns the
@@ -33,26 +34,6 @@
 //                                 CONNECT deadlines)
 //   (status_atom) -> std::string JSON
 namespace flux {
-
-// How a connection frames messages: Flux's native protocol, or Socket.IO
-// (Engine.IO v4 + Socket.IO v5) for socket.io-client apps.
-enum class wire_format { native, socketio };
-
-struct session_options {
-  wire_format wire = wire_format::native;
-  std::string auth_token;         // Socket.IO CONNECT must carry it if set
-  int64_t ping_interval_ms = 25000; // Socket.IO server pings
-  int64_t ping_timeout_ms = 20000;
-  int64_t connect_timeout_ms = 45000; // Socket.IO: CONNECT within this
-  size_t queue_budget = 1 << 20;  // bytes queued for the client at most
-  size_t max_batch = 64 * 1024;   // bytes merged into one write at most
-  size_t max_frame = 64 * 1024;   // largest client message accepted
-  size_t max_subscriptions = 64;
-  double requests_per_second = 50; // sustained client request rate
-  double request_burst = 100;
-  uint32_t max_errors = 100;       // errors before the client is closed
-  int64_t heartbeat_ms = 15000;
-};
 
 struct subscription {
   caf::actor room;       // set once joined
@@ -111,13 +92,13 @@ struct session_state {
 // Past this many queued bytes the client is behind: keyed updates are
 // conflated, and a room's frames wait in the session (session_delivery).
 inline size_t conflate_above(const session_options& o) {
-  return o.queue_budget / 2;
+  return o.queue_budget_bytes / 2;
 }
 
 // Under this many it has caught up: what waited is released, and its rooms
 // may queue bursts straight into the socket.
 inline size_t direct_below(const session_options& o) {
-  return o.queue_budget / 4;
+  return o.queue_budget_bytes / 4;
 }
 
 // The session's own figures in its status reply.

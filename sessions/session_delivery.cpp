@@ -43,7 +43,7 @@ void enqueue(self_ptr self, frame_ptr frame) {
                {"queued_bytes", std::to_string(st.socket->queued_bytes())}});
     close_client(self, close_code::slow_consumer,
                  "slow consumer: more than "
-                   + std::to_string(st.opts.queue_budget)
+                   + std::to_string(st.opts.queue_budget_bytes)
                    + " bytes queued");
   }
 }
@@ -218,10 +218,10 @@ void on_room_frame(self_ptr self, const std::string& room, subscription& sub,
     }
     // Behind the room's waiting frames, in order; bounded like the queue.
     st.held_bytes += frame->size();
-    if (st.held_bytes > st.opts.queue_budget) {
+    if (st.held_bytes > st.opts.queue_budget_bytes) {
       close_client(self, close_code::slow_consumer,
                    "slow consumer: more than "
-                     + std::to_string(st.opts.queue_budget)
+                     + std::to_string(st.opts.queue_budget_bytes)
                      + " bytes waiting");
       return;
     }

@@ -122,9 +122,9 @@ struct subscribed_session {
     : sys_(f.sys), run_([&f] { f.run(); }) {
     node_probe = sys_.spawn(probe);
     bus = sys_.spawn(bus::embedded_bus, bus::embedded_bus_options{});
-    sopts.queue_budget = 8192;
+    sopts.queue_budget_bytes = 8192;
     directory_options dopts; // snapshot pieces fit the budget (as in main)
-    dopts.room.snapshot_piece_bytes = sopts.queue_budget / 4;
+    dopts.room.snapshot_piece_bytes = sopts.queue_budget_bytes / 4;
     dir = sys_.spawn(room_directory,
                      std::vector<room_decl>{{"t", room_class::stream}},
                      dopts, bus, node_probe);

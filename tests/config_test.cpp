@@ -38,16 +38,16 @@ TEST_CASE("flags override defaults") {
   std::istringstream no_file;
   REQUIRE_FALSE(cfg.parse({"--gateway.port=9123", "--rooms.history=17"},
                           no_file));
-  CHECK(cfg.port == 9123);
-  CHECK(cfg.room_history == 17);
+  CHECK(cfg.gateway.port == 9123);
+  CHECK(cfg.rooms.room.history == 17);
 }
 
 TEST_CASE("the file is read and flags win over it") {
   flux_config cfg;
   std::istringstream file{"[gateway]\nport=7000\nio-threads=2\n"};
   REQUIRE_FALSE(cfg.parse({"--gateway.port=7001"}, file));
-  CHECK(cfg.port == 7001);
-  CHECK(cfg.io_threads == 2);
+  CHECK(cfg.gateway.port == 7001);
+  CHECK(cfg.gateway.io_threads == 2);
 }
 
 TEST_CASE("malformed values fail at parse time") {
@@ -79,16 +79,16 @@ TEST_CASE("out-of-range values are reported clearly") {
 TEST_CASE("every connector has a calls-per-minute limit, 0 turns it off") {
   flux_config cfg;
   std::istringstream no_file;
-  CHECK(cfg.open_meteo_calls_per_min == 6);
-  CHECK(cfg.rss_calls_per_min == 2);
-  CHECK(cfg.newsdata_calls_per_min == 2);
+  CHECK(cfg.connectors.open_meteo_calls_per_min == 6);
+  CHECK(cfg.connectors.rss_calls_per_min == 2);
+  CHECK(cfg.connectors.newsdata_calls_per_min == 2);
   REQUIRE_FALSE(cfg.parse({"--connectors.open-meteo-calls-per-min=0",
                            "--connectors.rss-calls-per-min=12",
                            "--connectors.newsdata-calls-per-min=0.5"},
                           no_file));
-  CHECK(cfg.open_meteo_calls_per_min == 0);
-  CHECK(cfg.rss_calls_per_min == 12);
-  CHECK(cfg.newsdata_calls_per_min == 0.5);
+  CHECK(cfg.connectors.open_meteo_calls_per_min == 0);
+  CHECK(cfg.connectors.rss_calls_per_min == 12);
+  CHECK(cfg.connectors.newsdata_calls_per_min == 0.5);
   bool failed = false;
   for (auto opt : {"--connectors.open-meteo-calls-per-min=-1",
                    "--connectors.rss-calls-per-min=-1",

@@ -17,10 +17,10 @@ TEST_CASE("webhook ingest validation") {
   gateway::ingest_room room;
   std::string why;
   REQUIRE(gateway::parse_ingest_room("ops.incidents:snapshot", room, why));
-  o.rooms.push_back(room);
+  o.parsed_rooms.push_back(room);
   REQUIRE(gateway::parse_ingest_room("ops.metrics:stream", room, why));
   CHECK(room.cls == room_class::stream);
-  o.rooms.push_back(room);
+  o.parsed_rooms.push_back(room);
   CHECK_FALSE(gateway::parse_ingest_room("Bad:snapshot", room, why));
   CHECK_FALSE(gateway::parse_ingest_room("ok:table", room, why));
   REQUIRE(gateway::parse_ingest_room("plain", room, why));
@@ -81,7 +81,7 @@ TEST_CASE("ingest refuses an event its room would drop, and never echoes a "
   gateway::ingest_room room;
   std::string why;
   REQUIRE(gateway::parse_ingest_room("ops.incidents:snapshot", room, why));
-  o.rooms.push_back(room);
+  o.parsed_rooms.push_back(room);
   auto big = gateway::check_ingest(o, "ops.incidents", "Bearer tok", "",
                                    R"({"data":")" + std::string(80, 'x')
                                      + R"("})",

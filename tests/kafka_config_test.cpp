@@ -131,17 +131,17 @@ TEST_CASE("node roles") {
 TEST_CASE("kafka configuration is validated") {
   flux_config cfg;
   CHECK(cfg.validate().empty()); // embedded by default
-  cfg.node_role = "gateway";
+  cfg.node.role = "gateway";
   CHECK(cfg.validate().size() == 1); // gateway alone needs kafka
-  cfg.bus_kind = "kafka";
-  cfg.bus_brokers = "127.0.0.1:9092";
+  cfg.bus.kind = "kafka";
+  cfg.bus.brokers = "127.0.0.1:9092";
   CHECK(cfg.validate().empty());
-  cfg.kafka_properties = {"security.protocol=bogus"};
+  cfg.bus.kafka_properties = {"security.protocol=bogus"};
   CHECK(cfg.validate().size() == 1);
-  cfg.kafka_properties = {"security.protocol=plaintext"};
-  cfg.bus_kind = "rabbit";
+  cfg.bus.kafka_properties = {"security.protocol=plaintext"};
+  cfg.bus.kind = "rabbit";
   CHECK_FALSE(cfg.validate().empty());
-  cfg.bus_kind = "kafka";
-  cfg.node_role = "everything";
+  cfg.bus.kind = "kafka";
+  cfg.node.role = "everything";
   CHECK(cfg.validate().size() == 1);
 }

@@ -283,7 +283,7 @@ TEST_CASE("a join to a stream room larger than a piece gets a snapshot of "
 TEST_CASE("a resume from a position further ahead of the room than the "
           "tolerance is refused with ahead_of_room and a snapshot") {
   room_options o;
-  o.resume_ahead = 10;
+  o.resume_ahead_tolerance = 10;
   room_core room{"r", room_class::stream, o};
   room.apply(ev("1", event_kind::update, "a", "1"), "E", 20);
   auto near = room.join(std::make_pair(std::string{"E"}, int64_t{30}));

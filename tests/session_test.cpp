@@ -78,7 +78,7 @@ TEST_CASE_FIXTURE(fixture, "a client that cannot keep up is closed with "
                        directory_options{}, bus, node_probe);
   auto sock = std::make_shared<recording_socket>();
   session_options sopts;
-  sopts.queue_budget = 8192;
+  sopts.queue_budget_bytes = 8192;
   auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
                      sopts);
   run();
@@ -223,7 +223,7 @@ TEST_CASE_FIXTURE(fixture, "a snapshot larger than the queue budget reaches a "
     run();
   }
   CHECK(sock->close_code == 0);
-  CHECK(most_queued <= t.sopts.queue_budget);
+  CHECK(most_queued <= t.sopts.queue_budget_bytes);
   int64_t pos = 0;
   auto state = client_state(*sock, pos);
   CHECK(state.size() == 300);
@@ -257,7 +257,7 @@ TEST_CASE_FIXTURE(fixture, "a slow client gets ticker updates conflated to the "
   auto& st = state_of<session_state>(s);
   CHECK(st.conflated.size() == 2);
   CHECK(st.conflated_drops > 150);
-  CHECK(sock->queued_bytes() <= t.sopts.queue_budget);
+  CHECK(sock->queued_bytes() <= t.sopts.queue_budget_bytes);
   CHECK(sock->drained_notices == 0);
   // The client catches up: it gets the latest value of each key last.
   for (int i = 0;

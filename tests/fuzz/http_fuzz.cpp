@@ -66,7 +66,7 @@ std::shared_ptr<gw::context> make_context() {
   for (const char* spec : {"ops.incidents:snapshot", "ops.metrics:stream"}) {
     gw::ingest_room r;
     gw::parse_ingest_room(spec, r, why);
-    o.ingest.rooms.push_back(r);
+    o.ingest.parsed_rooms.push_back(r);
   }
   o.ingest.bus = sys.spawn(stub_bus);
   return std::make_shared<gw::context>(sys, std::move(o), sys.spawn(stub_node),

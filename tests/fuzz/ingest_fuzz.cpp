@@ -24,7 +24,7 @@ const gw::ingest_options& options() {
     for (const char* spec : {"ops.incidents:snapshot", "ops.metrics:stream"}) {
       gw::ingest_room r;
       gw::parse_ingest_room(spec, r, why);
-      o.rooms.push_back(r);
+      o.parsed_rooms.push_back(r);
     }
     return o;
   }();

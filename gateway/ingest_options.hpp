@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/config_option_set.hpp>
+
+#include "rooms/room_core.hpp"
+
+// The ingest.* section (POST /ingest/{room}, gateway/ingest.hpp).
+namespace flux::gateway {
+
+struct ingest_room {
+  std::string name;
+  room_class cls = room_class::snapshot;
+};
+
+struct ingest_options {
+  std::string token; // empty: the endpoint is disabled
+  size_t max_body_bytes = 1 << 20;
+  size_t max_events = 1000;
+  size_t max_inflight_events = 1000; // not yet routed to their rooms
+  // rooms.max-event-bytes: a larger event would be dropped by its room, so
+  // it is refused here with 413 instead of accepted and lost.
+  size_t max_event_bytes = 128 * 1024;
+  // Rooms open to ingest: "name:snapshot" | "name:stream", as configured,
+  // and parsed (set by whoever starts the gateway).
+  std::vector<std::string> rooms;
+  std::vector<ingest_room> parsed_rooms;
+  caf::actor bus;
+};
+
+void add_options(caf::config_option_set& set, ingest_options& opts);
+void check_options(const ingest_options& opts,
+                   std::vector<std::string>& errors);
+
+} // namespace flux::gateway
