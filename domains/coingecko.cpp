@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <vector>
 
 #include "core/json.hpp"
 #include "domains/connector_util.hpp"
+#include "domains/crypto_payload.hpp"
 
 namespace flux::connectors {
 
@@ -21,13 +21,76 @@ std::string coingecko_url(const std::string& base, size_t per_page) {
 
 namespace {
 
-struct coin {
-  std::string id, symbol, name;
-  double price = 0;
+struct coin : coin_row {
   bool has_1h = false, has_24h = false;
-  double change_1h = 0, change_24h = 0;
-  double market_cap = 0, volume = 0;
 };
+
+// The coins of a markets answer that have a price; `as_of` becomes the
+// newest last_updated.
+std::vector<coin> read_coins(const rapidjson::Value& list, int64_t& as_of) {
+  std::vector<coin> coins;
+  for (auto& v : list.GetArray()) {
+    if (!v.IsObject())
+      continue;
+    coin c;
+    if (!json::get(v, "id", c.id) || !number(v, "current_price", c.price))
+      continue; // coins without a price (delisted) are skipped
+    json::get(v, "symbol", c.symbol);
+    json::get(v, "name", c.name);
+    std::transform(c.symbol.begin(), c.symbol.end(), c.symbol.begin(),
+                   [](unsigned char ch) { return std::toupper(ch); });
+    number(v, "market_cap", c.market_cap);
+    number(v, "total_volume", c.volume_24h);
+    c.has_1h = number(v, "price_change_percentage_1h_in_currency",
+                      c.change_1h_pct);
+    c.has_24h = number(v, "price_change_percentage_24h_in_currency",
+                       c.change_24h_pct)
+                || number(v, "price_change_percentage_24h", c.change_24h_pct);
+    std::string updated;
+    if (json::get(v, "last_updated", updated))
+      as_of = std::max(as_of, parse_iso8601(updated));
+    coins.push_back(std::move(c));
+  }
+  return coins;
+}
+
+std::string movers_payload(const std::vector<coin>& coins, int64_t as_of) {
+  json::writer w;
+  auto list = [&](const char* key, auto keep, auto better, size_t n) {
+    std::vector<const coin*> sorted;
+    for (auto& c : coins)
+      if (keep(c))
+        sorted.push_back(&c);
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [&](auto* a, auto* b) { return better(*a, *b); });
+    w.key(key);
+    w.start_array();
+    for (size_t i = 0; i < n && i < sorted.size(); ++i)
+      write_coin_row(w, *sorted[i]);
+    w.end_array();
+  };
+  auto any = [](const coin&) { return true; };
+  auto h1 = [](const coin& c) { return c.has_1h; };
+  auto h24 = [](const coin& c) { return c.has_24h; };
+  w.start_object();
+  list("top", any, [](auto& a, auto& b) { return a.market_cap > b.market_cap; },
+       10);
+  list("gainers_1h", h1,
+       [](auto& a, auto& b) { return a.change_1h_pct > b.change_1h_pct; }, 5);
+  list("losers_1h", h1,
+       [](auto& a, auto& b) { return a.change_1h_pct < b.change_1h_pct; }, 5);
+  list("gainers_24h", h24,
+       [](auto& a, auto& b) { return a.change_24h_pct > b.change_24h_pct; },
+       5);
+  list("losers_24h", h24,
+       [](auto& a, auto& b) { return a.change_24h_pct < b.change_24h_pct; },
+       5);
+  // The newest last_updated: the same upstream data gives the same payload,
+  // so an unchanged answer is suppressed by the poller.
+  w.kv("as_of", as_of > 0 ? as_of : 0);
+  w.end_object();
+  return w.take();
+}
 
 } // namespace
 
@@ -47,78 +110,13 @@ fetch_result normalize_coingecko(const std::string& source,
   }
   if (!doc.IsArray())
     return failure("coingecko: answer is not a list of coins");
-  std::vector<coin> coins;
   int64_t as_of = 0;
-  for (auto& v : doc.GetArray()) {
-    if (!v.IsObject())
-      continue;
-    coin c;
-    if (!json::get(v, "id", c.id) || !number(v, "current_price", c.price))
-      continue; // coins without a price (delisted) are skipped
-    json::get(v, "symbol", c.symbol);
-    json::get(v, "name", c.name);
-    std::transform(c.symbol.begin(), c.symbol.end(), c.symbol.begin(),
-                   [](unsigned char ch) { return std::toupper(ch); });
-    number(v, "market_cap", c.market_cap);
-    number(v, "total_volume", c.volume);
-    c.has_1h = number(v, "price_change_percentage_1h_in_currency", c.change_1h);
-    c.has_24h = number(v, "price_change_percentage_24h_in_currency",
-                       c.change_24h)
-                || number(v, "price_change_percentage_24h", c.change_24h);
-    std::string updated;
-    if (json::get(v, "last_updated", updated))
-      as_of = std::max(as_of, parse_iso8601(updated));
-    coins.push_back(std::move(c));
-  }
+  auto coins = read_coins(doc, as_of);
   if (coins.empty())
     return failure("coingecko: no coins with a price in the answer");
-  json::writer w;
-  auto row = [&](const coin& c) {
-    w.start_object();
-    w.kv("id", c.id);
-    w.kv("symbol", c.symbol);
-    w.kv("name", c.name);
-    w.kv("price", c.price);
-    w.kv("change_1h_pct", round_to(c.change_1h, 2));
-    w.kv("change_24h_pct", round_to(c.change_24h, 2));
-    w.kv("market_cap", std::round(c.market_cap));
-    w.kv("volume_24h", std::round(c.volume));
-    w.end_object();
-  };
-  auto list = [&](const char* key, auto keep, auto better, size_t n) {
-    std::vector<const coin*> sorted;
-    for (auto& c : coins)
-      if (keep(c))
-        sorted.push_back(&c);
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [&](auto* a, auto* b) { return better(*a, *b); });
-    w.key(key);
-    w.start_array();
-    for (size_t i = 0; i < n && i < sorted.size(); ++i)
-      row(*sorted[i]);
-    w.end_array();
-  };
-  auto any = [](const coin&) { return true; };
-  auto h1 = [](const coin& c) { return c.has_1h; };
-  auto h24 = [](const coin& c) { return c.has_24h; };
-  w.start_object();
-  list("top", any, [](auto& a, auto& b) { return a.market_cap > b.market_cap; },
-       10);
-  list("gainers_1h", h1,
-       [](auto& a, auto& b) { return a.change_1h > b.change_1h; }, 5);
-  list("losers_1h", h1,
-       [](auto& a, auto& b) { return a.change_1h < b.change_1h; }, 5);
-  list("gainers_24h", h24,
-       [](auto& a, auto& b) { return a.change_24h > b.change_24h; }, 5);
-  list("losers_24h", h24,
-       [](auto& a, auto& b) { return a.change_24h < b.change_24h; }, 5);
-  // The newest last_updated: the same upstream data gives the same payload,
-  // so an unchanged answer is suppressed by the poller.
-  w.kv("as_of", as_of > 0 ? as_of : 0);
-  w.end_object();
   r.ok = true;
   r.events.push_back(make_event(source, "crypto.movers", event_kind::snapshot,
-                                "", w.take()));
+                                "", movers_payload(coins, as_of)));
   return r;
 }
 

@@ -7,23 +7,9 @@
 #include <ctime>
 #include <map>
 
-#include "core/process.hpp"
 #include "core/utf8.hpp"
 
 namespace flux::connectors {
-
-event make_event(const std::string& source, const std::string& room,
-                 event_kind kind, std::string key, std::string data) {
-  event e;
-  e.id = source + "-" + random_hex(16);
-  e.room = room;
-  e.kind = kind;
-  e.key = std::move(key);
-  e.source = source;
-  e.ts = now_ms();
-  e.data = std::move(data);
-  return e;
-}
 
 double round_to(double v, int digits) {
   auto f = std::pow(10.0, digits);

@@ -13,14 +13,12 @@
 #include "domains/http_client.hpp"
 #include "domains/resilience.hpp"
 #include "domains/source.hpp"
+#include "domains/source_event.hpp"
 
-// What the real connectors share: event construction, number and time
-// parsing in the shapes upstream APIs use, and turning an HTTP response into
-// a fetch failure with a clear reason.
+// What the real connectors share: number and time parsing in the shapes
+// upstream APIs use, and turning an HTTP response into a fetch failure with
+// a clear reason. (Events: source_event.hpp.)
 namespace flux::connectors {
-
-event make_event(const std::string& source, const std::string& room,
-                 event_kind kind, std::string key, std::string data);
 
 double round_to(double v, int digits);
 

@@ -5,38 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "domains/feed_parser.hpp"
 #include "domains/http_client.hpp"
+#include "domains/news_payload.hpp"
 #include "domains/source.hpp"
 
 // Top headlines for news.top from any number of RSS 2.0 (also RSS 1.0/RDF)
-// and Atom feeds, parsed with Expat, plus NewsData.io when a key is set
+// and Atom feeds (feed_parser.hpp), plus NewsData.io when a key is set
 // (newsdata.hpp). Every feed is fetched on each poll; a feed that fails
 // keeps contributing its last good items (and is logged), so the room only
-// goes stale when every feed fails. Calls are paced per host (options). Items are deduplicated by link, newest
-// first, ten at most (the news.top payload of docs/events.md).
+// goes stale when every feed fails. Calls are paced per host (options).
+// Items are deduplicated by link, newest first, ten at most (the news.top
+// payload, news_payload.hpp).
 namespace flux::connectors {
-
-struct news_item {
-  std::string id;    // "n-" + hash of the link
-  std::string title;
-  std::string source;
-  std::string url;
-  int64_t published_at = -1; // ms; -1: the feed gave no date
-};
-
-// Parses an RSS or Atom document. `fallback_source` names items when the
-// feed has no title. False with `why` for invalid XML or another format.
-bool parse_feed(const std::string& xml, const std::string& fallback_source,
-                std::vector<news_item>& out, std::string& why);
-
-// Removes markup from a title and collapses white space.
-std::string clean_text(const std::string& text);
-
-// Merges items: drops duplicates by link (ignoring a trailing '/' and the
-// fragment, http/https), sorts newest first, keeps `limit`, fills ids.
-std::vector<news_item> merge_news(std::vector<news_item> items, size_t limit);
-
-std::string news_payload(const std::vector<news_item>& items);
 
 struct news_options {
   std::vector<std::string> feeds;   // RSS / Atom URLs

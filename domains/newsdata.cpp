@@ -4,6 +4,7 @@
 
 #include "core/json.hpp"
 #include "domains/connector_util.hpp"
+#include "domains/http_client.hpp"
 
 namespace flux::connectors {
 

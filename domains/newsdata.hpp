@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "domains/news_feeds.hpp"
+#include "domains/news_payload.hpp"
 
 // NewsData.io "latest" endpoint (key from NEWSDATA_API_KEY):
 //   GET {base}/api/1/latest?apikey=KEY&language=en

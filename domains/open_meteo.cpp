@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "domains/connector_util.hpp"
 #include "domains/simulated_sources.hpp"
+#include "domains/weather_payload.hpp"
 
 namespace flux::connectors {
 
@@ -46,40 +47,6 @@ bool parse_city(const std::string& spec, city& out, std::string& why) {
     return false;
   }
   return true;
-}
-
-const char* wmo_condition(int code) {
-  switch (code) {
-    case 0: return "Clear sky";
-    case 1: return "Mainly clear";
-    case 2: return "Partly cloudy";
-    case 3: return "Overcast";
-    case 45: return "Fog";
-    case 48: return "Depositing rime fog";
-    case 51: return "Light drizzle";
-    case 53: return "Drizzle";
-    case 55: return "Dense drizzle";
-    case 56: return "Light freezing drizzle";
-    case 57: return "Freezing drizzle";
-    case 61: return "Light rain";
-    case 63: return "Rain";
-    case 65: return "Heavy rain";
-    case 66: return "Light freezing rain";
-    case 67: return "Freezing rain";
-    case 71: return "Light snow";
-    case 73: return "Snow";
-    case 75: return "Heavy snow";
-    case 77: return "Snow grains";
-    case 80: return "Light showers";
-    case 81: return "Showers";
-    case 82: return "Violent showers";
-    case 85: return "Light snow showers";
-    case 86: return "Snow showers";
-    case 95: return "Thunderstorm";
-    case 96: return "Thunderstorm with hail";
-    case 99: return "Thunderstorm with heavy hail";
-  }
-  return "Unknown";
 }
 
 std::string open_meteo_url(const std::string& base, const city& c) {
@@ -148,24 +115,12 @@ fetch_result normalize_open_meteo(const std::string& source, const city& c,
       && json::get(units->value, "wind_speed_10m", wind_unit)
       && wind_unit == "m/s")
     wind *= 3.6;
-  int wcode = static_cast<int>(code);
-  json::writer w;
-  w.start_object();
-  w.kv("city", c.name);
-  w.kv("lat", c.lat);
-  w.kv("lon", c.lon);
-  w.kv("temperature_c", round_to(temp, 1));
-  w.kv("apparent_c", round_to(apparent, 1));
-  w.kv("humidity_pct", round_to(humidity, 0));
-  w.kv("wind_kph", round_to(wind, 1));
-  w.kv("wind_dir_deg", round_to(wind_dir, 0));
-  w.kv("weather_code", wcode);
-  w.kv("condition", wmo_condition(wcode));
-  w.kv("observed_at", observed);
-  w.end_object();
   r.ok = true;
-  r.events.push_back(make_event(source, sim::weather_room(c.name),
-                                event_kind::snapshot, "", w.take()));
+  r.events.push_back(make_event(
+    source, sim::weather_room(c.name), event_kind::snapshot, "",
+    weather_payload(weather_reading{c.name, c.lat, c.lon, temp, apparent,
+                                    humidity, wind, wind_dir,
+                                    static_cast<int>(code), observed})));
   return r;
 }
 

@@ -6,13 +6,14 @@
 
 #include "domains/http_client.hpp"
 #include "domains/source.hpp"
+#include "domains/weather_payload.hpp"
 
 // Weather from the Open-Meteo forecast API (no key): one source and one room
 // (weather.<city>) per configured city, from the `current=` block:
 //   GET {base}/v1/forecast?latitude=..&longitude=..&current=temperature_2m,
 //       relative_humidity_2m,apparent_temperature,weather_code,
 //       wind_speed_10m,wind_direction_10m&wind_speed_unit=kmh&timeformat=unixtime
-// normalized into the weather payload of docs/events.md.
+// normalized into the weather payload (weather_payload.hpp).
 namespace flux::connectors {
 
 struct city {
@@ -23,9 +24,6 @@ struct city {
 
 // "London" (a built-in city with known coordinates) or "Name:lat:lon".
 bool parse_city(const std::string& spec, city& out, std::string& why);
-
-// The WMO weather code's description ("Overcast", "Light rain", …).
-const char* wmo_condition(int code);
 
 std::string open_meteo_url(const std::string& base, const city& c);
 

@@ -6,6 +6,7 @@
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
+#include "domains/source_event.hpp"
 
 namespace flux {
 
@@ -33,14 +34,8 @@ void publish_status(self_ptr self, bool stale, const std::string& reason) {
       w.kv("reason", reason);
     }
     w.end_object();
-    event e;
-    e.id = st.name_ + "-status-" + random_hex(12);
-    e.room = room;
-    e.kind = event_kind::status;
-    e.source = st.name_;
-    e.ts = now_ms();
-    e.data = w.take();
-    self->send(st.bus, atom::publish_v, std::move(e));
+    self->send(st.bus, atom::publish_v,
+               make_status_event(st.name_, room, w.take()));
   }
 }
 
@@ -149,7 +144,90 @@ void start_fetch(self_ptr self) {
   self->delayed_send(self, st.opts.timeout, atom::fetched_v, seq);
 }
 
+// A tick: starts a fetch unless one is in flight, the poller is backing
+// off, the breaker is open or the rate limit says wait; then reschedules.
+void on_tick(self_ptr self, uint64_t gen) {
+  auto& st = self->state;
+  ++st.counters.handled;
+  if (gen != st.tick_gen)
+    return; // superseded by a later schedule
+  auto now = now_ms();
+  auto interval = st.opts.interval.count();
+  if (st.in_flight) { // single-flight: never two fetches at once
+    ++st.skipped;
+    return schedule(self, interval);
+  }
+  if (now < st.not_before) // backing off, or Retry-After
+    return schedule(self, st.not_before - now);
+  // A streaming source's fetch only reads what its feed received: it
+  // keeps running while the (mirroring) breaker is open.
+  bool streaming = st.src->streaming();
+  if (!streaming && st.breaker.current() == circuit_breaker::state::open
+      && now < st.breaker.open_until()) {
+    ++st.short_circuited;
+    return schedule(self, st.breaker.open_until() - now);
+  }
+  // The bucket may be shared with other pollers: take the token here,
+  // not after a separate check another poller could race.
+  if (st.pacer && !st.pacer->try_acquire(now)) {
+    ++st.rate_limited;
+    return schedule(self, std::max<int64_t>(st.pacer->wait_ms(now), 1));
+  }
+  if (!streaming && !st.breaker.allow(now)) { // half-open: trial running
+    ++st.short_circuited;
+    return schedule(self, interval);
+  }
+  start_fetch(self);
+  schedule(self, interval);
+}
+
 } // namespace
+
+void write_status(json::writer& w, const poller_state& st,
+                  caf::scheduled_actor* self) {
+  w.start_object();
+  write_common_status(w, self, "poller", st.name_, st.counters);
+  w.kv("interval_ms", static_cast<int64_t>(st.opts.interval.count()));
+  w.kv("in_flight", st.in_flight);
+  w.kv("in_flight_timed_out", st.in_flight && st.timed_out);
+  w.kv("stale", st.stale);
+  if (st.stale)
+    w.kv("stale_reason", st.stale_reason);
+  w.kv("last_success_ms", st.last_success_ms);
+  w.kv("last_failure_ms", st.last_failure_ms);
+  w.kv("consecutive_failures",
+       static_cast<uint64_t>(st.consecutive_failures));
+  w.kv("fetches", st.fetches);
+  w.kv("failures", st.failures);
+  w.kv("timeouts", st.timeouts);
+  w.kv("late", st.late);
+  w.kv("skipped", st.skipped);
+  w.kv("published", st.published);
+  w.kv("suppressed", st.suppressed);
+  w.kv("backoff_ms", st.backoff_ms);
+  w.kv("last_backoff_ms", st.last_backoff_ms);
+  w.kv("retry_after", st.retry_after);
+  w.kv("last_retry_after_ms", st.last_retry_after_ms);
+  w.kv("short_circuited", st.short_circuited);
+  w.kv("rate_limited", st.rate_limited);
+  if (st.pacer) {
+    w.kv("rate_limit_per_min", st.pacer->per_minute());
+    if (!st.opts.pacer_key.empty()) // shared with the host's pollers
+      w.kv("rate_limit_bucket", st.opts.pacer_key);
+  }
+  st.src->write_status(w);
+  w.key("breaker");
+  w.start_object();
+  w.kv("state", st.breaker.state_name());
+  w.kv("opens", st.breaker.opens());
+  w.kv("rejected", st.short_circuited);
+  w.kv("opened_at_ms", st.breaker.opened_at());
+  w.kv("open_until_ms", st.breaker.open_until());
+  w.kv("failure_threshold",
+       static_cast<uint64_t>(st.opts.breaker.failure_threshold));
+  w.end_object();
+  w.end_object();
+}
 
 caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
                      caf::actor bus, poller_options opts) {
@@ -165,40 +243,7 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
                                               opts.fetch_burst);
   schedule(self, 0);
   return {
-    [self](atom::tick, uint64_t gen) {
-      auto& st = self->state;
-      ++st.counters.handled;
-      if (gen != st.tick_gen)
-        return; // superseded by a later schedule
-      auto now = now_ms();
-      auto interval = st.opts.interval.count();
-      if (st.in_flight) { // single-flight: never two fetches at once
-        ++st.skipped;
-        return schedule(self, interval);
-      }
-      if (now < st.not_before) // backing off, or Retry-After
-        return schedule(self, st.not_before - now);
-      // A streaming source's fetch only reads what its feed received: it
-      // keeps running while the (mirroring) breaker is open.
-      bool streaming = st.src->streaming();
-      if (!streaming && st.breaker.current() == circuit_breaker::state::open
-          && now < st.breaker.open_until()) {
-        ++st.short_circuited;
-        return schedule(self, st.breaker.open_until() - now);
-      }
-      // The bucket may be shared with other pollers: take the token here,
-      // not after a separate check another poller could race.
-      if (st.pacer && !st.pacer->try_acquire(now)) {
-        ++st.rate_limited;
-        return schedule(self, std::max<int64_t>(st.pacer->wait_ms(now), 1));
-      }
-      if (!streaming && !st.breaker.allow(now)) { // half-open: trial running
-        ++st.short_circuited;
-        return schedule(self, interval);
-      }
-      start_fetch(self);
-      schedule(self, interval);
-    },
+    [self](atom::tick, uint64_t gen) { on_tick(self, gen); },
     [self](atom::fetched, uint64_t seq, bool ok, std::string& error,
            std::vector<event>& events, int64_t retry_after_ms,
            uint32_t link_failures, int64_t link_retry_at_ms) {
@@ -234,48 +279,7 @@ caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
       auto& st = self->state;
       ++st.counters.handled;
       json::writer w;
-      w.start_object();
-      write_common_status(w, self, "poller", st.name_, st.counters);
-      w.kv("interval_ms", static_cast<int64_t>(st.opts.interval.count()));
-      w.kv("in_flight", st.in_flight);
-      w.kv("in_flight_timed_out", st.in_flight && st.timed_out);
-      w.kv("stale", st.stale);
-      if (st.stale)
-        w.kv("stale_reason", st.stale_reason);
-      w.kv("last_success_ms", st.last_success_ms);
-      w.kv("last_failure_ms", st.last_failure_ms);
-      w.kv("consecutive_failures",
-           static_cast<uint64_t>(st.consecutive_failures));
-      w.kv("fetches", st.fetches);
-      w.kv("failures", st.failures);
-      w.kv("timeouts", st.timeouts);
-      w.kv("late", st.late);
-      w.kv("skipped", st.skipped);
-      w.kv("published", st.published);
-      w.kv("suppressed", st.suppressed);
-      w.kv("backoff_ms", st.backoff_ms);
-      w.kv("last_backoff_ms", st.last_backoff_ms);
-      w.kv("retry_after", st.retry_after);
-      w.kv("last_retry_after_ms", st.last_retry_after_ms);
-      w.kv("short_circuited", st.short_circuited);
-      w.kv("rate_limited", st.rate_limited);
-      if (st.pacer) {
-        w.kv("rate_limit_per_min", st.pacer->per_minute());
-        if (!st.opts.pacer_key.empty()) // shared with the host's pollers
-          w.kv("rate_limit_bucket", st.opts.pacer_key);
-      }
-      st.src->write_status(w);
-      w.key("breaker");
-      w.start_object();
-      w.kv("state", st.breaker.state_name());
-      w.kv("opens", st.breaker.opens());
-      w.kv("rejected", st.short_circuited);
-      w.kv("opened_at_ms", st.breaker.opened_at());
-      w.kv("open_until_ms", st.breaker.open_until());
-      w.kv("failure_threshold",
-           static_cast<uint64_t>(st.opts.breaker.failure_threshold));
-      w.end_object();
-      w.end_object();
+      write_status(w, st, self);
       return w.take();
     },
   };

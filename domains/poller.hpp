@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/json.hpp"
 #include "domains/resilience.hpp"
 #include "domains/source.hpp"
 
@@ -86,6 +87,12 @@ struct poller_state {
   uint64_t rate_limited = 0;    // ticks delayed by the rate limit
   uint64_t retry_after = 0;     // failures that carried a Retry-After
 };
+
+// The poller's status reply: the common fields of `self`
+// (write_common_status), the poller's own figures, its source's
+// (source::write_status) and its breaker's, as one JSON object.
+void write_status(json::writer& w, const poller_state& st,
+                  caf::scheduled_actor* self);
 
 caf::behavior poller(caf::stateful_actor<poller_state>* self,
                      std::shared_ptr<source> src, caf::actor bus,

@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "domains/simulated_crypto.hpp"
 #include "domains/source.hpp"
 
 // Offline sources that behave like the real feeds: prices follow random
-// walks, weather drifts plausibly, headlines rotate. They produce events in
-// the same schemas as the real connectors (docs/events.md), so the whole
+// walks, weather drifts plausibly, headlines rotate. They write their events
+// with the real connectors' payload builders (weather_payload.hpp,
+// stock_payload.hpp, news_payload.hpp, crypto_payload.hpp), so the whole
 // system runs on one machine with no network.
 namespace flux::sim {
 
@@ -30,12 +32,5 @@ std::vector<city> default_cities();
 std::shared_ptr<source> make_weather(city c, uint64_t seed);
 std::shared_ptr<source> make_news(uint64_t seed);
 std::shared_ptr<source> make_stocks(uint64_t seed);
-
-// Both crypto sources share one simulated market so the movers and the
-// ticker agree on prices.
-class crypto_market;
-std::shared_ptr<crypto_market> make_crypto_market(uint64_t seed);
-std::shared_ptr<source> make_crypto_movers(std::shared_ptr<crypto_market> m);
-std::shared_ptr<source> make_crypto_ticker(std::shared_ptr<crypto_market> m);
 
 } // namespace flux::sim
