@@ -61,7 +61,7 @@ TEST_CASE("RSS 2.0, RSS 1.0 and Atom feeds") {
                          "x", items, why));
 }
 
-TEST_CASE("news: feeds are paced per host; a feed out of budget keeps its last items") {
+TEST_CASE("news: feeds are paced per host, and a feed out of budget keeps its last items") {
   tiny_server srv{"<rss version=\"2.0\"><channel><title>T</title><item>"
                   "<title>One</title><link>https://n.example/1</link>"
                   "<pubDate>Thu, 01 Jan 2026 10:00:00 GMT</pubDate></item>"

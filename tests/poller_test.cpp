@@ -45,7 +45,7 @@ fetch_result ok_result(const std::string& data) {
 } // namespace
 
 TEST_CASE_FIXTURE(fixture, "a timed-out fetch stays in flight until its "
-                           "source answers; the late answer is dropped") {
+                           "source answers, and the late answer is dropped") {
   auto src = std::make_shared<held_source>();
   auto bus = sys.spawn(null_bus);
   poller_options o;

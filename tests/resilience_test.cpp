@@ -80,7 +80,7 @@ TEST_CASE("a breaker following a feed's reconnect loop: open while down, closed 
   CHECK(off.current() == circuit_breaker::state::closed);
 }
 
-TEST_CASE("rate limiter: burst, then the average rate; Retry-After blocks") {
+TEST_CASE("rate limiter: burst, then the average rate, and Retry-After blocks") {
   rate_limiter r{60, 3}; // one a second, three at once
   CHECK(r.try_acquire(0));
   CHECK(r.try_acquire(0));

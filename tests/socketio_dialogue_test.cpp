@@ -57,7 +57,7 @@ TEST_CASE("socketio dialogue: no CONNECT in time closes with policy") {
   CHECK(late.close_reason == "no Socket.IO CONNECT within 3000 ms");
 }
 
-TEST_CASE("socketio dialogue: a ping every interval; no pong in time "
+TEST_CASE("socketio dialogue: a ping every interval, and no pong in time "
           "closes") {
   dialogue d{options()};
   d.open(0);

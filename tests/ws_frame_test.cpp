@@ -142,7 +142,7 @@ TEST_CASE("ws frame: an oversized message is refused from its header alone") {
   CHECK(parts[0].code == 1009);
 }
 
-TEST_CASE("ws frame: a close frame carries code and reason; nothing after") {
+TEST_CASE("ws frame: a close frame carries code and reason, nothing after") {
   ws::reader r{1024};
   std::string payload = "\x03\xE8" "bye";
   auto got = feed(r, client_frame(ws::op_close, payload)
