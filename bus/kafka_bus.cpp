@@ -74,7 +74,7 @@ void report(self_ptr self) {
   st.reported_reason = reason;
   st.reported_serving = serving;
   if (st.node)
-    self->send(st.node, atom::ready_v, std::string{"kafka"}, ok, reason,
+    self->send(st.node, atom::health_v, std::string{"kafka"}, ok, reason,
                serving);
 }
 
@@ -238,8 +238,8 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
       ++self->state.counters.handled;
       attach_child(self, child, kind);
     },
-    [self](atom::ready, const std::string& component, bool ok,
-           const std::string& reason) {
+    [self](atom::health, const std::string& component, bool ok,
+           const std::string& reason, bool /* serving: the bus decides */) {
       auto& st = self->state;
       ++st.counters.handled;
       st.health[component] = {ok, reason};

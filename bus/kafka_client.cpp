@@ -143,7 +143,7 @@ void report_readiness(caf::event_based_actor* self, kafka_client_state& st) {
   st.reported = true;
   st.reported_ok = ok;
   st.reported_reason = reason;
-  self->send(st.bus, atom::ready_v, st.who, ok, reason);
+  self->send(st.bus, atom::health_v, st.who, ok, reason, false);
 }
 
 void quit_if_fatal(caf::event_based_actor* self,

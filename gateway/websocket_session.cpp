@@ -186,7 +186,7 @@ void websocket_session::notify_drained() {
   // strand, so read it there.
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     if (self->actor_)
-      caf::anon_send(self->actor_, atom::write_done_v);
+      caf::anon_send(self->actor_, atom::drained_v);
   });
 }
 

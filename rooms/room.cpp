@@ -52,7 +52,7 @@ void flush_pending(self_ptr self) {
       ++st.direct_fallbacks;
     }
     if (msg.empty()) // a copy of shared pointers; the burst stays for others
-      msg = caf::make_message(atom::frame_v, burst);
+      msg = caf::make_message(atom::burst_v, burst);
     session->enqueue(self->ctrl(), caf::make_message_id(), msg,
                      self->context());
     sub.routed_seq = seq;

@@ -26,7 +26,7 @@
 //   (subscribe_atom, session, epoch, pos, resume:bool)
 //       -> (resumed:bool, reason, missed:int64, epoch, last_pos:int64,
 //           room_frames_ptr: the snapshot, in pieces, or the missed events)
-//       then (frame_atom, room_burst) to the session per burst of new
+//       then (burst_atom, room_burst) to the session per burst of new
 //       events, in position order
 //   (direct_atom, fanout_link_ptr, seq:uint64, limit:uint64)  from a
 //       session that handled every burst up to `seq`: later bursts go

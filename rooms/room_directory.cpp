@@ -173,8 +173,8 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
         log::error("room_directory", "room keeps failing; giving up",
                    {{"room", name}, {"reason", to_string(msg.reason)}});
         if (st.node)
-          self->send(st.node, atom::ready_v, "room " + name, false,
-                     "failed: " + to_string(msg.reason));
+          self->send(st.node, atom::health_v, "room " + name, false,
+                     "failed: " + to_string(msg.reason), false);
         redeliver(self, name, entry);
         return;
       }

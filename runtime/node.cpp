@@ -137,12 +137,7 @@ caf::behavior node(self_ptr self) {
         self->state.serving.erase(name);
       }
     },
-    [self](atom::ready, const std::string& component, bool ok,
-           const std::string& reason) {
-      ++self->state.counters.handled;
-      set_health(self->state, component, ok, reason, false);
-    },
-    [self](atom::ready, const std::string& component, bool ok,
+    [self](atom::health, const std::string& component, bool ok,
            const std::string& reason, bool serving) {
       ++self->state.counters.handled;
       set_health(self->state, component, ok, reason, serving);

@@ -64,8 +64,8 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                    {{"supervisor", self->state.id}, {"child", name},
                     {"reason", child.last_error}});
         if (self->state.node)
-          self->send(self->state.node, atom::ready_v, name, false,
-                     "failed: " + child.last_error);
+          self->send(self->state.node, atom::health_v, name, false,
+                     "failed: " + child.last_error, false);
         return;
       }
       child.state = "restarting";

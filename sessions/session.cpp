@@ -304,11 +304,11 @@ caf::behavior session(self_ptr self, std::string id,
     },
     // const: the room shares this one message with every subscriber; a
     // mutable reference would make CAF copy it for each of them.
-    [self](atom::frame, const room_burst& burst) {
+    [self](atom::burst, const room_burst& burst) {
       ++self->state.counters.handled;
       on_burst(self, burst);
     },
-    [self](atom::write_done) {
+    [self](atom::drained) {
       ++self->state.counters.handled;
       on_drained(self);
     },

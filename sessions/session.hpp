@@ -22,9 +22,9 @@
 //
 // Messages:
 //   (client_text_atom, text)      a message from the client (socket thread)
-//   (write_done_atom)             the socket's queue drained (asked for)
+//   (drained_atom)                the socket's queue drained (asked for)
 //   (closed_atom)                 the socket is gone
-//   (frame_atom, room_burst)      a room's events (one burst, in order);
+//   (burst_atom, room_burst)      a room's events (one burst, in order);
 //                                 once caught up, the session asks the room
 //                                 to queue bursts into the socket itself:
 //                                 (direct_atom, link, seq, limit) to the room

@@ -81,11 +81,11 @@ private:
   void notify_drained() override {
     ++drained_notices;
     if (session)
-      caf::anon_send(session, atom::write_done_v);
+      caf::anon_send(session, atom::drained_v);
   }
 };
 
-// Collects (frame_atom, room_burst) messages.
+// Collects (burst_atom, room_burst) messages.
 struct probe_state {
   std::vector<std::pair<int64_t, frame_ptr>> frames;
   size_t messages = 0; // frame messages, each one burst
@@ -94,14 +94,15 @@ struct probe_state {
 
 inline caf::behavior probe(caf::stateful_actor<probe_state>* self) {
   return {
-    [self](atom::frame, const room_burst& burst) {
+    [self](atom::burst, const room_burst& burst) {
       ++self->state.messages;
       for (auto& f : burst.frames)
         self->state.frames.emplace_back(f.pos, f.frame);
     },
     [self](atom::join, const caf::actor&, const std::string&,
            const std::string&, int64_t) {},
-    [self](atom::ready, const std::string& who, bool ok, const std::string&) {
+    [self](atom::health, const std::string& who, bool ok, const std::string&,
+           bool) {
       self->state.ready_changes.push_back(who + (ok ? ":ok" : ":failed"));
     },
   };

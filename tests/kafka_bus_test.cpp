@@ -43,12 +43,7 @@ caf::behavior stub(caf::stateful_actor<stub_state>* self) {
     },
     [self](atom::commit, const std::string&, const std::string&, int32_t p,
            int64_t next) { self->state.commits.emplace_back(p, next); },
-    [self](atom::ready, const std::string& who, bool ok,
-           const std::string& reason) {
-      self->state.ready.push_back(who + ":" + (ok ? "ok" : "down") + ":"
-                                  + reason);
-    },
-    [self](atom::ready, const std::string& who, bool ok,
+    [self](atom::health, const std::string& who, bool ok,
            const std::string& reason, bool serving) {
       self->state.ready.push_back(
         who + ":" + (ok ? "ok" : serving ? "degraded" : "down") + ":" + reason);
@@ -262,38 +257,42 @@ TEST_CASE_FIXTURE(fixture, "kafka bus merges the clients' readiness into one "
   auto& ready = stub_of(node).ready;
   REQUIRE(!ready.empty());
   CHECK(ready.back().rfind("kafka:down:", 0) == 0);
-  caf::anon_send(bus, atom::ready_v, std::string{"producer"}, true,
-                 std::string{});
+  caf::anon_send(bus, atom::health_v, std::string{"producer"}, true,
+                 std::string{}, false);
   run();
   CHECK(ready.back().rfind("kafka:down:", 0) == 0); // consumer not yet
-  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, true,
-                 std::string{});
+  caf::anon_send(bus, atom::health_v, std::string{"consumer"}, true,
+                 std::string{}, false);
   run();
   CHECK(ready.back() == "kafka:ok:");
-  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
-                 std::string{"kafka: broker down: 1/1 brokers are down"});
+  caf::anon_send(bus, atom::health_v, std::string{"consumer"}, false,
+                 std::string{"kafka: broker down: 1/1 brokers are down"},
+                 false);
   run();
   // Ready before, and the broker is away: degraded (still serving).
   CHECK(ready.back()
         == "kafka:degraded:kafka: broker down: 1/1 brokers are down");
   auto n = ready.size();
   // The same state again is not reported again.
-  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
-                 std::string{"kafka: broker down: 1/1 brokers are down"});
+  caf::anon_send(bus, atom::health_v, std::string{"consumer"}, false,
+                 std::string{"kafka: broker down: 1/1 brokers are down"},
+                 false);
   run();
   CHECK(ready.size() == n);
-  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, true,
-                 std::string{});
+  caf::anon_send(bus, atom::health_v, std::string{"consumer"}, true,
+                 std::string{}, false);
   run();
   CHECK(ready.back() == "kafka:ok:");
   // A refusal is not an outage: not ready, even after having been ready.
-  caf::anon_send(bus, atom::ready_v, std::string{"producer"}, false,
-                 std::string{"kafka: cannot create topic 't': denied"});
+  caf::anon_send(bus, atom::health_v, std::string{"producer"}, false,
+                 std::string{"kafka: cannot create topic 't': denied"},
+                 false);
   run();
   CHECK(ready.back() == "kafka:down:kafka: cannot create topic 't': denied");
   // An outage on top of a refusal is still not ready.
-  caf::anon_send(bus, atom::ready_v, std::string{"consumer"}, false,
-                 std::string{"kafka: broker down: 1/1 brokers are down"});
+  caf::anon_send(bus, atom::health_v, std::string{"consumer"}, false,
+                 std::string{"kafka: broker down: 1/1 brokers are down"},
+                 false);
   run();
   CHECK(ready.back().rfind("kafka:down:", 0) == 0);
   caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);

@@ -33,7 +33,7 @@ TEST_CASE_FIXTURE(fixture, "the node is ok, degraded while a serving "
   CHECK(ok);
   CHECK(state == "ok");
   CHECK(problems == "{}");
-  caf::anon_send(n, atom::ready_v, std::string{"kafka"}, false,
+  caf::anon_send(n, atom::health_v, std::string{"kafka"}, false,
                  std::string{"kafka: broker down"}, true);
   run();
   ask();
@@ -41,23 +41,23 @@ TEST_CASE_FIXTURE(fixture, "the node is ok, degraded while a serving "
   CHECK(state == "degraded");
   CHECK(problems == "{\"kafka\":\"kafka: broker down\"}");
   // A failed supervised child on top: not ready.
-  caf::anon_send(n, atom::ready_v, std::string{"domains.x"}, false,
-                 std::string{"failed: boom"});
+  caf::anon_send(n, atom::health_v, std::string{"domains.x"}, false,
+                 std::string{"failed: boom"}, false);
   run();
   ask();
   CHECK(state == "not_ready");
-  caf::anon_send(n, atom::ready_v, std::string{"domains.x"}, true,
-                 std::string{});
+  caf::anon_send(n, atom::health_v, std::string{"domains.x"}, true,
+                 std::string{}, false);
   run();
   ask();
   CHECK(state == "degraded");
   // The same component turning into a non-serving problem: not ready.
-  caf::anon_send(n, atom::ready_v, std::string{"kafka"}, false,
+  caf::anon_send(n, atom::health_v, std::string{"kafka"}, false,
                  std::string{"kafka: refused"}, false);
   run();
   ask();
   CHECK(state == "not_ready");
-  caf::anon_send(n, atom::ready_v, std::string{"kafka"}, true, std::string{},
+  caf::anon_send(n, atom::health_v, std::string{"kafka"}, true, std::string{},
                  false);
   run();
   ask();
