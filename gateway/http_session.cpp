@@ -282,63 +282,10 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                         ? target.substr(path.size() + 1)
                         : std::string{};
   bool socketio_path = path == "/socket.io/" || path == "/socket.io";
-  if (socketio_path) {
-    // Engine.IO v4 over WebSocket only; HTTP long-polling is not offered.
-    if (query_param(query, "EIO") != "4")
-      return send(make_response(req, http::status::bad_request,
-                                "{\"code\":5,\"message\":\"Unsupported "
-                                "protocol version: use EIO=4\"}",
-                                "application/json"));
-    auto transport_unknown = [&] {
-      return send(make_response(
-        req, http::status::bad_request,
-        "{\"code\":0,\"message\":\"Transport unknown: Flux supports only "
-        "the websocket transport (transports: ['websocket'])\"}",
-        "application/json"));
-    };
-    if (query_param(query, "transport") != "websocket")
-      return transport_unknown();
-    // A sid resumes a polling session; there are none, so none is known
-    // (and a new session must not be opened for it).
-    if (!query_param(query, "sid").empty())
-      return send(make_response(req, http::status::bad_request,
-                                "{\"code\":1,\"message\":\"Session ID "
-                                "unknown\"}",
-                                "application/json"));
-    if (!websocket::is_upgrade(req))
-      return transport_unknown();
-  }
-  if (websocket::is_upgrade(req)) {
-    if (path != "/ws" && !socketio_path)
-      return send(make_response(
-        req, http::status::not_found,
-        "{\"error\":\"WebSocket endpoints are /ws and /socket.io/\"}",
-        "application/json"));
-    // Native clients present the token in the URL; Socket.IO clients in
-    // their CONNECT packet (checked by the session).
-    if (!socketio_path && !ctx_->opts.auth_token.empty()
-        && !same_secret(query_param(query, "token"), ctx_->opts.auth_token)) {
-      auto res = make_response(req, http::status::unauthorized,
-                               "{\"error\":\"missing or wrong token\"}",
-                               "application/json");
-      res.keep_alive(false);
-      return send(std::move(res));
-    }
-    if (ctx_->stopping
-        || ctx_->websockets.load()
-             >= static_cast<int64_t>(ctx_->opts.max_connections)) {
-      ++ctx_->rejected;
-      auto res = make_response(req, http::status::service_unavailable,
-                               "{\"error\":\"connection limit reached\"}",
-                               "application/json");
-      res.keep_alive(false);
-      return send(std::move(res));
-    }
-    auto wire = socketio_path ? wire_format::socketio : wire_format::native;
-    std::make_shared<websocket_session>(stream_.release_socket(), ctx_, wire)
-      ->run(std::move(req));
+  if (socketio_path && refuse_socketio(req, query))
     return;
-  }
+  if (websocket::is_upgrade(req))
+    return do_upgrade(std::move(req), path, query, socketio_path);
   auto self = shared_from_this();
   route(ctx_, req, [self](response res) {
     asio::post(self->stream_.get_executor(),
@@ -346,6 +293,64 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                  self->send(std::move(res));
                });
   });
+}
+
+bool http_session::refuse_socketio(const http::request<http::string_body>& req,
+                                   const std::string& query) {
+  auto refuse_with = [&](std::string body) {
+    send(make_response(req, http::status::bad_request, body,
+                       "application/json"));
+    return true;
+  };
+  // Engine.IO v4 over WebSocket only; HTTP long-polling is not offered.
+  if (query_param(query, "EIO") != "4")
+    return refuse_with("{\"code\":5,\"message\":\"Unsupported protocol "
+                       "version: use EIO=4\"}");
+  const char* transport_unknown =
+    "{\"code\":0,\"message\":\"Transport unknown: Flux supports only the "
+    "websocket transport (transports: ['websocket'])\"}";
+  if (query_param(query, "transport") != "websocket")
+    return refuse_with(transport_unknown);
+  // A sid resumes a polling session; there are none, so none is known (and
+  // a new session must not be opened for it).
+  if (!query_param(query, "sid").empty())
+    return refuse_with("{\"code\":1,\"message\":\"Session ID unknown\"}");
+  if (!websocket::is_upgrade(req))
+    return refuse_with(transport_unknown);
+  return false;
+}
+
+void http_session::do_upgrade(http::request<http::string_body> req,
+                              const std::string& path,
+                              const std::string& query, bool socketio_path) {
+  if (path != "/ws" && !socketio_path)
+    return send(make_response(
+      req, http::status::not_found,
+      "{\"error\":\"WebSocket endpoints are /ws and /socket.io/\"}",
+      "application/json"));
+  // Native clients present the token in the URL; Socket.IO clients in
+  // their CONNECT packet (checked by the session).
+  if (!socketio_path && !ctx_->opts.auth_token.empty()
+      && !same_secret(query_param(query, "token"), ctx_->opts.auth_token)) {
+    auto res = make_response(req, http::status::unauthorized,
+                             "{\"error\":\"missing or wrong token\"}",
+                             "application/json");
+    res.keep_alive(false);
+    return send(std::move(res));
+  }
+  if (ctx_->stopping
+      || ctx_->websockets.load()
+           >= static_cast<int64_t>(ctx_->opts.max_connections)) {
+    ++ctx_->rejected;
+    auto res = make_response(req, http::status::service_unavailable,
+                             "{\"error\":\"connection limit reached\"}",
+                             "application/json");
+    res.keep_alive(false);
+    return send(std::move(res));
+  }
+  auto wire = socketio_path ? wire_format::socketio : wire_format::native;
+  std::make_shared<websocket_session>(stream_.release_socket(), ctx_, wire)
+    ->run(std::move(req));
 }
 
 void http_session::send(response res) {

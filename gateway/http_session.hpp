@@ -50,6 +50,12 @@ private:
   void on_header(beast::error_code ec);
   bool refuse_on_header(); // true when the request was answered
   void on_read(beast::error_code ec, std::size_t bytes);
+  // /socket.io/ requests Flux does not serve (true when answered).
+  bool refuse_socketio(const http::request<http::string_body>& req,
+                       const std::string& query);
+  void do_upgrade(http::request<http::string_body> req,
+                  const std::string& path, const std::string& query,
+                  bool socketio_path);
   void refuse(http::status status, const std::string& why);
   void refuse(response res);
   void refuse_oversized();

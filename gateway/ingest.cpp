@@ -134,6 +134,94 @@ ingest_outcome check_ingest_head(const ingest_options& opts,
   return {};
 }
 
+namespace {
+
+// The body's events: one object, or a non-empty array of them.
+ingest_outcome collect_items(rapidjson::Document& doc,
+                             std::vector<rapidjson::Value*>& items) {
+  if (doc.IsArray()) {
+    for (auto& v : doc.GetArray())
+      items.push_back(&v);
+    if (items.empty())
+      return problem(http::status::bad_request, "empty array: no events");
+  } else if (doc.IsObject()) {
+    items.push_back(&doc);
+  } else {
+    return problem(http::status::bad_request,
+                   "the body must be an event object or an array of events");
+  }
+  return {};
+}
+
+// Event `i` of `count`: the path's room, an id, ts and source filled in
+// where missing, then decoded and checked against its room's class.
+ingest_outcome check_item(rapidjson::Value& v, size_t i, size_t count,
+                          const std::string& room, const ingest_room& decl,
+                          const ingest_options& opts,
+                          rapidjson::Document::AllocatorType& alloc,
+                          int64_t now, event& e) {
+  auto idx = static_cast<int>(i);
+  auto at = count > 1 ? "event " + std::to_string(i) + ": " : std::string{};
+  if (!v.IsObject())
+    return problem(http::status::bad_request, at + "not a JSON object", idx);
+  auto r = v.FindMember("room");
+  if (r == v.MemberEnd()) {
+    v.AddMember("room", rapidjson::Value{room.c_str(), alloc}, alloc);
+  } else if (!r->value.IsString()
+             || std::string{r->value.GetString()} != room) {
+    return problem(http::status::bad_request,
+                   at + "room " + json::to_string(r->value)
+                     + " differs from the path's room '" + room + "'",
+                   idx);
+  }
+  if (!v.HasMember("id"))
+    v.AddMember("id", rapidjson::Value{("ingest-" + random_hex(16)).c_str(),
+                                       alloc},
+                alloc);
+  if (!v.HasMember("ts"))
+    v.AddMember("ts", rapidjson::Value{static_cast<int64_t>(now)}, alloc);
+  if (!v.HasMember("source"))
+    v.AddMember("source", "ingest", alloc);
+  auto text = json::to_string(v);
+  std::string why;
+  if (!decode_event(text.data(), text.size(), e, why))
+    return problem(http::status::bad_request, at + why, idx);
+  if (e.data.size() + e.key.size() > opts.max_event_bytes)
+    return problem(http::status::payload_too_large,
+                   at + "event over rooms.max-event-bytes ("
+                     + std::to_string(opts.max_event_bytes)
+                     + " bytes of data and key)",
+                   idx);
+  if (decl.cls == room_class::snapshot && e.kind == event_kind::update)
+    return problem(http::status::bad_request,
+                   at + "room '" + room + "' is a snapshot room: send kind "
+                     "snapshot (or status), not update",
+                   idx);
+  if (decl.cls == room_class::stream && e.kind == event_kind::snapshot)
+    return problem(http::status::bad_request,
+                   at + "room '" + room + "' is a stream room: send kind "
+                     "update with a key (or status)",
+                   idx);
+  return {};
+}
+
+std::string accepted_body(const std::string& room,
+                          const std::vector<event>& events) {
+  json::writer w;
+  w.start_object();
+  w.kv("accepted", static_cast<uint64_t>(events.size()));
+  w.kv("room", room);
+  w.key("ids");
+  w.start_array();
+  for (auto& e : events)
+    w.value(e.id);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+} // namespace
+
 ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
                             const std::string& authorization,
                             const std::string& content_type,
@@ -155,83 +243,23 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
   if (!json::parse(doc, body, why))
     return problem(http::status::bad_request, why);
   std::vector<rapidjson::Value*> items;
-  if (doc.IsArray()) {
-    for (auto& v : doc.GetArray())
-      items.push_back(&v);
-    if (items.empty())
-      return problem(http::status::bad_request, "empty array: no events");
-  } else if (doc.IsObject()) {
-    items.push_back(&doc);
-  } else {
-    return problem(http::status::bad_request,
-                   "the body must be an event object or an array of events");
-  }
+  if (auto bad = collect_items(doc, items); bad.status != http::status::ok)
+    return bad;
   if (items.size() > opts.max_events)
     return problem(http::status::payload_too_large,
                    "too many events: " + std::to_string(items.size()) + " > "
                      + std::to_string(opts.max_events));
   ingest_outcome out;
-  auto& alloc = doc.GetAllocator();
   for (size_t i = 0; i < items.size(); ++i) {
-    auto& v = *items[i];
-    auto idx = static_cast<int>(i);
-    auto at = items.size() > 1 ? "event " + std::to_string(i) + ": "
-                               : std::string{};
-    if (!v.IsObject())
-      return problem(http::status::bad_request, at + "not a JSON object", idx);
-    auto r = v.FindMember("room");
-    if (r == v.MemberEnd()) {
-      v.AddMember("room", rapidjson::Value{room.c_str(), alloc}, alloc);
-    } else if (!r->value.IsString()
-               || std::string{r->value.GetString()} != room) {
-      return problem(http::status::bad_request,
-                     at + "room " + json::to_string(r->value)
-                       + " differs from the path's room '" + room + "'",
-                     idx);
-    }
-    if (!v.HasMember("id"))
-      v.AddMember("id", rapidjson::Value{("ingest-" + random_hex(16)).c_str(),
-                                         alloc},
-                  alloc);
-    if (!v.HasMember("ts"))
-      v.AddMember("ts", rapidjson::Value{static_cast<int64_t>(now)}, alloc);
-    if (!v.HasMember("source"))
-      v.AddMember("source", "ingest", alloc);
-    auto text = json::to_string(v);
     event e;
-    std::string why;
-    if (!decode_event(text.data(), text.size(), e, why))
-      return problem(http::status::bad_request, at + why, idx);
-    if (e.data.size() + e.key.size() > opts.max_event_bytes)
-      return problem(http::status::payload_too_large,
-                     at + "event over rooms.max-event-bytes ("
-                       + std::to_string(opts.max_event_bytes)
-                       + " bytes of data and key)",
-                     idx);
-    if (decl->cls == room_class::snapshot && e.kind == event_kind::update)
-      return problem(http::status::bad_request,
-                     at + "room '" + room + "' is a snapshot room: send kind "
-                       "snapshot (or status), not update",
-                     idx);
-    if (decl->cls == room_class::stream && e.kind == event_kind::snapshot)
-      return problem(http::status::bad_request,
-                     at + "room '" + room + "' is a stream room: send kind "
-                       "update with a key (or status)",
-                     idx);
+    auto item = check_item(*items[i], i, items.size(), room, *decl, opts,
+                           doc.GetAllocator(), now, e);
+    if (item.status != http::status::ok)
+      return item;
     out.events.push_back(std::move(e));
   }
-  json::writer w;
-  w.start_object();
-  w.kv("accepted", static_cast<uint64_t>(out.events.size()));
-  w.kv("room", room);
-  w.key("ids");
-  w.start_array();
-  for (auto& e : out.events)
-    w.value(e.id);
-  w.end_array();
-  w.end_object();
   out.status = http::status::accepted;
-  out.body = w.take();
+  out.body = accepted_body(room, out.events);
   return out;
 }
 

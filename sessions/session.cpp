@@ -234,6 +234,17 @@ void start_socketio(self_ptr self) {
   schedule_tick(self);
 }
 
+// A room went down (it is restarted by the directory): re-join it from the
+// last position this client got.
+void on_room_down(self_ptr self, const caf::down_msg& msg) {
+  for (auto& [room, sub] : self->state.subs)
+    if (sub.room && sub.room.address() == msg.source) {
+      sub.room = caf::actor{};
+      self->delayed_send(self, std::chrono::milliseconds{200},
+                         atom::resubscribe_v, room);
+    }
+}
+
 } // namespace
 
 void write_status(json::writer& w, const session_state& st) {
@@ -280,16 +291,8 @@ caf::behavior session(self_ptr self, std::string id,
   else
     enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame_bytes,
                                                    opts.heartbeat_ms)));
-  self->set_down_handler([self](caf::down_msg& msg) {
-    // A room went down (it is restarted by the directory): re-join it from
-    // the last position this client got.
-    for (auto& [room, sub] : self->state.subs)
-      if (sub.room && sub.room.address() == msg.source) {
-        sub.room = caf::actor{};
-        self->delayed_send(self, std::chrono::milliseconds{200},
-                           atom::resubscribe_v, room);
-      }
-  });
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_room_down(self, msg); });
   return {
     [self](atom::client_text, const std::string& text) {
       ++self->state.counters.handled;
