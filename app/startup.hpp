@@ -1,0 +1,68 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "bus/kafka_bus.hpp"
+#include "config/flux_config.hpp"
+#include "domains/http_client.hpp"
+#include "gateway/server.hpp"
+#include "rooms/room_directory.hpp"
+#include "runtime/child_spec.hpp"
+
+// The steps of a node's start-up, in the order run() (app/main.cpp) takes
+// them. Each registers the actors it spawns with the node actor, which
+// monitors them, reports them on /stats and ends them at shutdown
+// (runtime/node.hpp). A step that fails logs why, prints it on stderr, ends
+// the node and returns false; the process then exits with code 1.
+namespace flux::app {
+
+struct node_context {
+  caf::actor_system& sys;
+  const flux_config& cfg;
+  caf::actor node;
+  bus::node_role role;
+};
+
+// log.level and log.format.
+void start_logging(const flux_config& cfg);
+
+// node.role (validated before).
+bus::node_role configured_role(const flux_config& cfg);
+
+// The event bus: the embedded log, or Kafka behind a stable bus actor with
+// a supervised producer and/or consumer (by node.role).
+caf::actor start_bus(const node_context& n);
+
+// The live connectors' HTTP client, on its own Asio threads
+// (domains.mode=live only: `http` stays empty otherwise).
+bool start_connectors(const node_context& n,
+                      std::shared_ptr<httpc::client>& http);
+
+caf::actor start_room_directory(const node_context& n,
+                                std::vector<room_decl> rooms,
+                                const caf::actor& bus_actor);
+
+// Clustered: publishes the cluster actor for the peers, then dials them
+// (docs/cluster.md).
+bool start_cluster(const node_context& n, const caf::actor& directory,
+                   caf::actor& cluster_actor);
+
+// The supervisor of the pollers.
+void start_domains(const node_context& n, std::vector<child_spec> pollers);
+
+// The gateway's options with its sessions' and ingest's, and the gateway.*
+// options a session uses too; ingest publishes to `bus_actor` when the node
+// produces.
+gateway::options gateway_options(const node_context& n,
+                                 std::vector<gateway::ingest_room> ingest,
+                                 const caf::actor& bus_actor);
+
+// Binds the gateway (`cluster_actor`: empty unless clustered) and prints
+// its URLs.
+bool start_gateway(const node_context& n, gateway::server& server,
+                   const caf::actor& cluster_actor);
+
+} // namespace flux::app
