@@ -66,6 +66,9 @@ struct cluster_state {
   uint64_t dropped_in = 0;      // received before the directory was known
 };
 
+// The cluster actor's own figures in its status reply: its peers.
+void write_status(json::writer& w, const cluster_state& st);
+
 caf::behavior cluster(caf::stateful_actor<cluster_state>* self,
                       cluster_options opts, caf::actor node);
 

@@ -70,6 +70,9 @@ struct room_state {
   int64_t freshness_window_max_ms = 0; // over the last completed window
 };
 
+// The room's own figures in its status reply.
+void write_status(json::writer& w, const room_state& st);
+
 caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
                    room_class cls, room_options opts);
 

@@ -147,7 +147,96 @@ void route(self_ptr self, const std::string& epoch, int32_t partition,
   in_flight.emplace(offset, in_flight_event{epoch, std::move(e)});
 }
 
+// A room died: restart it at once (events keep arriving for it), or, past
+// its restart intensity, give up on it and tell the node. Either way it
+// gets (or drops) what its predecessor never applied.
+void on_room_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  for (auto& [name, entry] : st.rooms) {
+    if (entry.handle.address() != msg.source)
+      continue;
+    if (msg.reason == caf::exit_reason::user_shutdown)
+      return;
+    std::chrono::milliseconds delay{0};
+    if (!entry.policy.on_failure(now_ms(), delay, 0.5)) {
+      entry.failed = true;
+      log::error("room_directory", "room keeps failing; giving up",
+                 {{"room", name}, {"reason", to_string(msg.reason)}});
+      if (st.node)
+        self->send(st.node, atom::health_v, "room " + name, false,
+                   "failed: " + to_string(msg.reason), false);
+      redeliver(self, name, entry);
+      return;
+    }
+    // Subscribers see the old room go down and re-join the new one by
+    // position.
+    log::warn("room_directory", "room died; restarting",
+              {{"room", name}, {"reason", to_string(msg.reason)}});
+    redeliver(self, name, *spawn_room(self, name, entry.cls));
+    return;
+  }
+}
+
+// The room applied (or dropped as a duplicate) this event.
+void on_commit(self_ptr self, int32_t partition, int64_t offset) {
+  auto& st = self->state;
+  ++st.counters.handled;
+  auto i = st.partitions.find(partition);
+  if (i != st.partitions.end())
+    i->second.in_flight.erase(offset);
+  auto f = st.forwarded.find(partition);
+  if (f != st.forwarded.end())
+    f->second.erase(offset);
+}
+
+void do_subscribe(self_ptr self, const std::string& name,
+                  const caf::actor& session, const std::string& epoch,
+                  int64_t pos, bool resume) {
+  ++self->state.counters.handled;
+  auto i = self->state.rooms.find(name);
+  if (i == self->state.rooms.end() || i->second.failed) {
+    auto rp = self->make_response_promise();
+    rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown_room"));
+    return;
+  }
+  // The room answers the session directly: one hop, order preserved.
+  self->delegate(i->second.handle, atom::subscribe_v, session, epoch, pos,
+                 resume);
+}
+
+std::string do_list(self_ptr self) {
+  ++self->state.counters.handled;
+  json::writer w;
+  w.start_array();
+  for (auto& [name, entry] : self->state.rooms) {
+    if (entry.failed)
+      continue;
+    w.start_object();
+    w.kv("name", name);
+    w.kv("class", to_string(entry.cls));
+    w.end_object();
+  }
+  w.end_array();
+  return w.take();
+}
+
 } // namespace
+
+void write_status(json::writer& w, const room_directory_state& st) {
+  w.kv("rooms", static_cast<uint64_t>(st.rooms.size()));
+  w.kv("subscribed", st.subscribed);
+  w.kv("delivered", st.delivered);
+  w.kv("malformed", st.malformed);
+  w.kv("rejected_rooms", st.rejected_rooms);
+  size_t in_flight = 0;
+  for (auto& [partition, pp] : st.partitions)
+    in_flight += pp.in_flight.size();
+  w.kv("in_flight", static_cast<uint64_t>(in_flight));
+  w.kv("redelivered", st.redelivered);
+  w.kv("dropped_failed_room", st.dropped_failed);
+  w.kv("forwarded_out", st.forwarded_out);
+  w.kv("forwarded_in", st.forwarded_in);
+}
 
 caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
                              directory_options opts, caf::actor bus,
@@ -160,32 +249,8 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
     spawn_room(self, decl.name, decl.cls);
   subscribe_to_bus(self);
   self->delayed_send(self, commit_interval, atom::tick_v);
-  self->set_down_handler([self](caf::down_msg& msg) {
-    auto& st = self->state;
-    for (auto& [name, entry] : st.rooms) {
-      if (entry.handle.address() != msg.source)
-        continue;
-      if (msg.reason == caf::exit_reason::user_shutdown)
-        return;
-      std::chrono::milliseconds delay{0};
-      if (!entry.policy.on_failure(now_ms(), delay, 0.5)) {
-        entry.failed = true;
-        log::error("room_directory", "room keeps failing; giving up",
-                   {{"room", name}, {"reason", to_string(msg.reason)}});
-        if (st.node)
-          self->send(st.node, atom::health_v, "room " + name, false,
-                     "failed: " + to_string(msg.reason), false);
-        redeliver(self, name, entry);
-        return;
-      }
-      // Restart at once: events keep arriving for this room. Subscribers
-      // see the old room go down and re-join the new one by position.
-      log::warn("room_directory", "room died; restarting",
-                {{"room", name}, {"reason", to_string(msg.reason)}});
-      redeliver(self, name, *spawn_room(self, name, entry.cls));
-      return;
-    }
-  });
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_room_down(self, msg); });
   return {
     [self](atom::deliver, const std::string& epoch, int32_t partition,
            int64_t offset, const std::string& value) {
@@ -200,14 +265,7 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
       self->state.cluster = cluster;
     },
     [self](atom::commit, int32_t partition, int64_t offset) {
-      // The room applied (or dropped as a duplicate) this event.
-      ++self->state.counters.handled;
-      auto i = self->state.partitions.find(partition);
-      if (i != self->state.partitions.end())
-        i->second.in_flight.erase(offset);
-      auto f = self->state.forwarded.find(partition);
-      if (f != self->state.forwarded.end())
-        f->second.erase(offset);
+      on_commit(self, partition, offset);
     },
     [self](atom::tick) {
       flush_commits(self);
@@ -215,53 +273,12 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
     },
     [self](atom::subscribe, const std::string& name, const caf::actor& session,
            const std::string& epoch, int64_t pos, bool resume) {
-      ++self->state.counters.handled;
-      auto i = self->state.rooms.find(name);
-      if (i == self->state.rooms.end() || i->second.failed) {
-        auto rp = self->make_response_promise();
-        rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown_room"));
-        return;
-      }
-      // The room answers the session directly: one hop, order preserved.
-      self->delegate(i->second.handle, atom::subscribe_v, session, epoch, pos,
-                     resume);
+      do_subscribe(self, name, session, epoch, pos, resume);
     },
-    [self](atom::list) -> std::string {
-      ++self->state.counters.handled;
-      json::writer w;
-      w.start_array();
-      for (auto& [name, entry] : self->state.rooms) {
-        if (entry.failed)
-          continue;
-        w.start_object();
-        w.kv("name", name);
-        w.kv("class", to_string(entry.cls));
-        w.end_object();
-      }
-      w.end_array();
-      return w.take();
-    },
+    [self](atom::list) -> std::string { return do_list(self); },
     [self](atom::status) -> std::string {
-      auto& st = self->state;
-      ++st.counters.handled;
-      json::writer w;
-      w.start_object();
-      write_common_status(w, self, "room_directory", "rooms", st.counters);
-      w.kv("rooms", static_cast<uint64_t>(st.rooms.size()));
-      w.kv("subscribed", st.subscribed);
-      w.kv("delivered", st.delivered);
-      w.kv("malformed", st.malformed);
-      w.kv("rejected_rooms", st.rejected_rooms);
-      size_t in_flight = 0;
-      for (auto& [partition, pp] : st.partitions)
-        in_flight += pp.in_flight.size();
-      w.kv("in_flight", static_cast<uint64_t>(in_flight));
-      w.kv("redelivered", st.redelivered);
-      w.kv("dropped_failed_room", st.dropped_failed);
-      w.kv("forwarded_out", st.forwarded_out);
-      w.kv("forwarded_in", st.forwarded_in);
-      w.end_object();
-      return w.take();
+      ++self->state.counters.handled;
+      return status_reply(self, "room_directory", "rooms");
     },
   };
 }

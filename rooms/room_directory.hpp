@@ -82,6 +82,9 @@ struct room_directory_state {
   bool subscribed = false;
 };
 
+// The directory's own figures in its status reply.
+void write_status(json::writer& w, const room_directory_state& st);
+
 caf::behavior room_directory(caf::stateful_actor<room_directory_state>* self,
                              std::vector<room_decl> rooms,
                              directory_options opts, caf::actor bus,

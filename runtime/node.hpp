@@ -21,15 +21,14 @@
 //
 // Messages:
 //   (join_atom, actor, kind, name, restarts:int64)
-//   (ready_atom, component, ok:bool, reason)   a component's health changed;
-//                                              unhealthy means not_ready
-//   (ready_atom, component, ok:bool, reason, serving:bool)
-//                                              the same; unhealthy but
-//                                              serving means degraded
+//   (health_atom, component, ok:bool, reason, serving:bool)
+//       a component's health changed; unhealthy means not_ready, unhealthy
+//       but serving means degraded
 //   (ready_atom) -> (ok:bool, std::string JSON of unhealthy components,
 //                    std::string state)
 //   (status_atom) -> std::string JSON {"state": ..., "problems": {...},
-//                    "actors": [...], "counts": {...}}
+//                    "counts": {...}, "unresponsive": n, "actors": [...]}
+//       (gathered by runtime/status_gather.hpp)
 //   (shutdown_atom) -> bool, once every client was told
 namespace flux {
 
@@ -51,6 +50,10 @@ struct node_state {
 
 // "ok", "degraded" or "not_ready" (see above).
 const char* node_state_name(const node_state& st);
+
+// The node's own figures in its status reply (the node's own entry in
+// /stats; `restarts` is always 0, like the node's view of the others').
+void write_status(json::writer& w, const node_state& st);
 
 caf::behavior node(caf::stateful_actor<node_state>* self);
 

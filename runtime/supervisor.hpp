@@ -40,6 +40,9 @@ struct supervisor_state {
   actor_counters counters;
 };
 
+// The supervisor's own figures in its status reply: its children.
+void write_status(json::writer& w, const supervisor_state& st);
+
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          std::string id, std::vector<child_spec> specs,
                          restart_limits limits, caf::actor node);
