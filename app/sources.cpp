@@ -55,10 +55,7 @@ std::vector<source_spec> domain_sources(const flux_config& cfg,
                                         std::shared_ptr<httpc::client> http) {
   std::vector<source_spec> sources;
   if (cfg.domains.mode == "live") {
-    for (auto& l : connectors::make_live_sources(cfg.domains, cfg.connectors,
-                                                 http))
-      sources.push_back({l.src, l.interval, l.calls_per_min, l.pacer,
-                         l.pacer_key});
+    sources = connectors::make_live_sources(cfg.domains, cfg.connectors, http);
   } else {
     sources = simulated_sources(cfg.domains);
   }

@@ -20,14 +20,6 @@
 // to the bus, and the rooms its room directory opens.
 namespace flux::app {
 
-struct source_spec {
-  std::shared_ptr<source> src;
-  std::chrono::milliseconds interval;
-  double calls_per_min = 0; // upstream rate limit (0: none)
-  std::shared_ptr<rate_limiter> pacer; // or one shared by a host's sources
-  std::string pacer_key;
-};
-
 // Simulated sources (offline, the default) or the real connectors
 // (domains.mode=live, docs/connectors.md) over `http`, plus a fixed-rate
 // load for benchmarks (bench/) when bench.rate > 0.

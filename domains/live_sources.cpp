@@ -66,12 +66,12 @@ std::vector<std::string> live_rooms(const domains_options& domains) {
   return out;
 }
 
-std::vector<live_source>
+std::vector<source_spec>
 make_live_sources(const domains_options& domains,
                   const connectors_options& opts,
                   std::shared_ptr<httpc::client> http) {
   using ms = std::chrono::milliseconds;
-  std::vector<live_source> out;
+  std::vector<source_spec> out;
   // Open-Meteo's limit is per client, not per city: one bucket for all
   // (a burst of one call per city, so each city's first fetch is at once).
   auto cities = cities_of(domains);
@@ -82,7 +82,7 @@ make_live_sources(const domains_options& domains,
                                           opts.open_meteo_calls_per_min);
   auto weather_bucket = "open-meteo " + host_port_of(opts.open_meteo_url);
   for (size_t i = 0; i < cities.size(); ++i) {
-    live_source l{make_open_meteo(http, opts.open_meteo_url, cities[i]),
+    source_spec l{make_open_meteo(http, opts.open_meteo_url, cities[i]),
                   ms{opts.weather_interval_ms}};
     if (!weather_buckets.empty()) {
       l.pacer = weather_buckets[i];

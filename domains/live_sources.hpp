@@ -17,20 +17,11 @@
 // a log line saying so; its room still exists (and stays empty).
 namespace flux::connectors {
 
-struct live_source {
-  std::shared_ptr<source> src;
-  std::chrono::milliseconds interval;
-  double calls_per_min = 0; // the poller's pacing of this source's fetches
-  // Or a bucket shared with other sources of the same host, named on /stats.
-  std::shared_ptr<rate_limiter> pacer;
-  std::string pacer_key;
-};
-
 // The connectors' HTTP client options (a fetch's timeout is the domains').
 httpc::client_options http_options(const domains_options& domains,
                                    const connectors_options& opts);
 
-std::vector<live_source> make_live_sources(const domains_options& domains,
+std::vector<source_spec> make_live_sources(const domains_options& domains,
                                            const connectors_options& opts,
                                            std::shared_ptr<httpc::client> http);
 

@@ -1,12 +1,15 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/event.hpp"
 #include "core/json.hpp"
+#include "domains/resilience.hpp"
 
 // A source turns one outside API (or a simulation of one) into events. The
 // poller actor around it owns timing, single-flight, timeouts, backoff and
@@ -53,6 +56,17 @@ public:
   // Adds the source's own figures to its poller's /stats object (e.g. the
   // rate limits it applies per call). Called on the poller's thread.
   virtual void write_status(json::writer&) const {}
+};
+
+// A source as its poller runs it: how often, and how fast its upstream
+// lets it (calls_per_min, 0: no limit; or `pacer`, a bucket shared with the
+// other sources of the same host, named `pacer_key` on /stats).
+struct source_spec {
+  std::shared_ptr<source> src;
+  std::chrono::milliseconds interval;
+  double calls_per_min = 0;
+  std::shared_ptr<rate_limiter> pacer;
+  std::string pacer_key;
 };
 
 } // namespace flux
