@@ -11,9 +11,7 @@
 namespace flux::connectors {
 
 std::string coingecko_url(const std::string& base, size_t per_page) {
-  auto b = base;
-  while (!b.empty() && b.back() == '/')
-    b.pop_back();
+  auto b = without_trailing_slashes(base);
   return b + "/api/v3/coins/markets?vs_currency=usd&order=market_cap_desc"
              "&per_page=" + std::to_string(per_page)
          + "&page=1&price_change_percentage=1h,24h";

@@ -1,6 +1,7 @@
 #include "domains/connector_util.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -274,6 +275,18 @@ buckets_per_host(const std::vector<std::string>& urls, double per_minute) {
     out.push_back(b);
   }
   return out;
+}
+
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  return url;
+}
+
+int64_t monotonic_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
 }
 
 std::string host_port_of(const std::string& url) {

@@ -69,6 +69,13 @@ buckets_per_host(const std::vector<std::string>& urls, double per_minute);
 // per-host rate limit is keyed and named by.
 std::string host_port_of(const std::string& url);
 
+// A configured base URL without its trailing slashes, so that paths can be
+// appended as "/api/...".
+std::string without_trailing_slashes(std::string url);
+
+// Milliseconds on the steady clock: the token buckets' time.
+int64_t monotonic_ms();
+
 // {"bucket":…,"per_min":…,"burst":…,"granted":…,"denied":…} for /stats.
 void write_limit(json::writer& w, const std::string& bucket,
                  const rate_limiter& limit);

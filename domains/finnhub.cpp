@@ -55,12 +55,6 @@ bool parse_finnhub_quote(const std::string& symbol, const std::string& body,
 
 namespace {
 
-int64_t mono_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
-
 class finnhub : public source,
                 public std::enable_shared_from_this<finnhub> {
 public:
@@ -68,8 +62,7 @@ public:
     : http_(std::move(http)),
       opts_(std::move(opts)),
       pacer_(opts_.calls_per_min, opts_.burst) {
-    while (!opts_.base_url.empty() && opts_.base_url.back() == '/')
-      opts_.base_url.pop_back();
+    opts_.base_url = without_trailing_slashes(opts_.base_url);
   }
 
   std::string name() const override { return "finnhub.quotes"; }
@@ -86,7 +79,7 @@ public:
     std::vector<std::string> batch;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      auto now = mono_ms();
+      auto now = monotonic_ms();
       for (size_t i = 0; i < opts_.symbols.size(); ++i) {
         if (!pacer_.try_acquire(now))
           break;
@@ -149,7 +142,7 @@ private:
                   {{"symbol", sym}});
     }
     if (check.retry_after_ms > 0) // 429: nobody calls before Retry-After
-      pacer_.block_until(mono_ms() + check.retry_after_ms);
+      pacer_.block_until(monotonic_ms() + check.retry_after_ms);
     std::function<void(fetch_result)> done;
     fetch_result r;
     {

@@ -15,12 +15,6 @@ namespace flux::connectors {
 
 namespace {
 
-int64_t mono_ms() { // for the token buckets
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
-
 std::string host_of(const std::string& url) {
   httpc::url_parts parts;
   std::string why;
@@ -77,7 +71,7 @@ public:
     std::vector<size_t> calls;
     {
       std::unique_lock<std::mutex> guard{mtx_};
-      auto now = mono_ms();
+      auto now = monotonic_ms();
       for (size_t i = 0; i < feeds_.size(); ++i) {
         auto& f = feeds_[i];
         if (!f.pacer || f.pacer->try_acquire(now)) {
@@ -151,7 +145,7 @@ private:
         check = failure(what + ": " + why);
     }
     if (check.retry_after_ms > 0 && f.pacer) // 429: its budget waits too
-      f.pacer->block_until(mono_ms() + check.retry_after_ms);
+      f.pacer->block_until(monotonic_ms() + check.retry_after_ms);
     std::unique_lock<std::mutex> guard{mtx_};
     {
       auto now = now_ms();

@@ -10,9 +10,7 @@ namespace flux::connectors {
 
 std::string newsdata_url(const std::string& base, const std::string& key,
                          const std::string& language) {
-  auto b = base;
-  while (!b.empty() && b.back() == '/')
-    b.pop_back();
+  auto b = without_trailing_slashes(base);
   auto url = b + "/api/1/latest?apikey=" + httpc::url_encode(key);
   if (!language.empty())
     url += "&language=" + httpc::url_encode(language);

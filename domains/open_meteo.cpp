@@ -53,9 +53,7 @@ std::string open_meteo_url(const std::string& base, const city& c) {
   char coords[96];
   std::snprintf(coords, sizeof(coords), "latitude=%.4f&longitude=%.4f", c.lat,
                 c.lon);
-  auto b = base;
-  while (!b.empty() && b.back() == '/')
-    b.pop_back();
+  auto b = without_trailing_slashes(base);
   return b + "/v1/forecast?" + coords
          + "&current=temperature_2m,relative_humidity_2m,apparent_temperature,"
            "weather_code,wind_speed_10m,wind_direction_10m"
