@@ -108,6 +108,17 @@ inline caf::behavior probe(caf::stateful_actor<probe_state>* self) {
   };
 }
 
+// Completes the socket's writes until its queue is empty (at most 100).
+template <class Fixture>
+void drain_socket(Fixture& f, recording_socket& sock) {
+  for (int i = 0; i < 100 && sock.queued_frames() > 0; ++i) {
+    sock.complete_write();
+    f.run();
+  }
+  sock.complete_write();
+  f.run();
+}
+
 // Bus, directory with the stream room "t", and one session over a
 // recording socket (8 KB queue budget), subscribed to "t".
 struct subscribed_session {

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "actor_test_support.hpp"
 #include "bus/kafka_bus.hpp"
 #include "core/type_ids.hpp"
 
@@ -14,12 +15,6 @@ using namespace flux;
 using namespace flux::bus;
 
 namespace {
-
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-  }
-};
 
 // Stands in for the node, the producer, the consumer and the directory.
 struct stub_state {
@@ -53,22 +48,11 @@ caf::behavior stub(caf::stateful_actor<stub_state>* self) {
   };
 }
 
-struct fixture {
-  test_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched
-    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-
-  void run() { sched.run(); }
-
-  stub_state& stub_of(const caf::actor& a) {
-    auto ptr = caf::actor_cast<caf::abstract_actor*>(a);
-    return dynamic_cast<caf::stateful_actor<stub_state>&>(*ptr).state;
-  }
+struct fixture : tests::fixture {
+  stub_state& stub_of(const caf::actor& a) { return state_of<stub_state>(a); }
 
   kafka_bus_state& bus_of(const caf::actor& a) {
-    auto ptr = caf::actor_cast<caf::abstract_actor*>(a);
-    return dynamic_cast<caf::stateful_actor<kafka_bus_state>&>(*ptr).state;
+    return state_of<kafka_bus_state>(a);
   }
 
   caf::actor spawn_bus(node_role role, const caf::actor& node) {

@@ -58,14 +58,7 @@ TEST_CASE_FIXTURE(fixture, "a room queues bursts straight into the socket of "
     t.publish_update(next++, key, pad);
     run();
   };
-  auto drain = [&] {
-    for (int i = 0; i < 100 && sock->queued_frames() > 0; ++i) {
-      sock->complete_write();
-      run();
-    }
-    sock->complete_write();
-    run();
-  };
+  auto drain = [&] { drain_socket(*this, *sock); };
   drain();
   auto handled_before = state_of<session_state>(s).counters.handled;
   for (int i = 0; i < 5; ++i) {

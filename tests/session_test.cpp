@@ -148,14 +148,7 @@ TEST_CASE_FIXTURE(fixture, "a client that resumes from a position its room "
   run();
   auto& sub = state_of<session_state>(s2).subs.at("t");
   CHECK(sub.skip_until == 5);
-  auto drain = [&] {
-    for (int i = 0; i < 100 && sock->queued_frames() > 0; ++i) {
-      sock->complete_write();
-      run();
-    }
-    sock->complete_write();
-    run();
-  };
+  auto drain = [&] { drain_socket(*this, *sock); };
   for (int i = 3; i < 9; ++i) { // positions 3 … 8, one burst each
     t.publish_update(i, "BTC", 10);
     run();
