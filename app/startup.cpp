@@ -12,6 +12,7 @@
 #include "domains/live_sources.hpp"
 #include "runtime/node.hpp"
 #include "runtime/supervisor.hpp"
+#include "sessions/session.hpp"
 
 namespace flux::app {
 
@@ -103,9 +104,7 @@ caf::actor start_room_directory(const node_context& n,
                                 std::vector<room_decl> rooms,
                                 const caf::actor& bus_actor) {
   auto dir_opts = n.cfg.rooms;
-  // A join's first snapshot frame, and with the largest event every other
-  // frame, fits a client's queue: larger state follows in pieces.
-  dir_opts.room.snapshot_piece_bytes = n.cfg.session.queue_budget_bytes / 4;
+  dir_opts.room.snapshot_piece_bytes = snapshot_piece_bytes(n.cfg.session);
   dir_opts.topic = n.cfg.bus.topic;
   dir_opts.group = n.cfg.bus.group;
   auto directory = n.sys.spawn(room_directory, std::move(rooms), dir_opts,

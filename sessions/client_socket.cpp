@@ -2,9 +2,10 @@
 
 namespace flux {
 
-void client_socket::configure(size_t budget_bytes, size_t max_batch_bytes) {
+void client_socket::configure(size_t queue_budget_bytes,
+                              size_t max_batch_bytes) {
   std::lock_guard<std::mutex> guard{mtx_};
-  queue_ = outbound_queue{budget_bytes};
+  queue_ = outbound_queue{queue_budget_bytes};
   max_batch_ = max_batch_bytes;
 }
 

@@ -46,7 +46,7 @@ public:
 
   // Set once by the session before it sends anything: the queue's byte
   // budget and how many bytes one batched write may merge (0: no batches).
-  void configure(size_t budget_bytes, size_t max_batch_bytes);
+  void configure(size_t queue_budget_bytes, size_t max_batch_bytes);
 
   // Queues a frame (any thread). False, and nothing queued, when it would
   // take the queue past its budget.

@@ -101,6 +101,13 @@ inline size_t direct_below(const session_options& o) {
   return o.queue_budget_bytes / 4;
 }
 
+// The largest piece a join's snapshot comes in (room_options): with the
+// largest event beside it, a piece fits the queue, so a client that reads
+// gets a snapshot of any size.
+inline size_t snapshot_piece_bytes(const session_options& o) {
+  return o.queue_budget_bytes / 4;
+}
+
 // The session's own figures in its status reply.
 void write_status(json::writer& w, const session_state& st);
 
