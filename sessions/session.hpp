@@ -11,14 +11,12 @@
 #include "sessions/session_options.hpp"
 #include "wire/socketio_dialogue.hpp"
 
-// One actor per client connection. It speaks the native protocol, owns the
+// One actor per client connection. It speaks the native protocol (and
+// Socket.IO, through wire/socketio_dialogue), rate-limits requests, owns the
 // client's subscriptions, and feeds the socket's outbound queue (bounded in
-// bytes, one write at a time, small frames merged into batches; see
-// client_socket). A client that falls behind first gets keyed updates
-// (tickers) conflated to the latest value per key; one that still cannot
-// keep up is disconnected with a clear reason rather than letting memory
-// grow. A join's frames (a snapshot larger than the budget arrives in
-// pieces, see room_core) are queued as the client reads them.
+// bytes; see client_socket). How frames reach the client, and what happens
+// when it falls behind (conflation, then a 4008 close), is in
+// session_delivery.hpp.
 //
 // Messages:
 //   (client_text_atom, text)      a message from the client (socket thread)
