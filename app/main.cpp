@@ -36,22 +36,22 @@ int run(flux_config& cfg) {
   caf::actor_system sys{cfg};
   app::node_context n{sys, cfg, sys.spawn(node), app::configured_role(cfg)};
 
-  auto bus_actor = app::start_bus(n);
+  auto event_bus = app::start_bus(n);
   std::shared_ptr<httpc::client> http;
   if (!app::start_connectors(n, http))
     return 1;
   auto sources = app::domain_sources(cfg, http);
   auto ingest_rooms = app::ingest_rooms(cfg);
   auto directory = app::start_room_directory(
-    n, app::served_rooms(cfg, n.role, sources, ingest_rooms), bus_actor);
-  caf::actor cluster_actor;
-  if (cfg.clustered() && !app::start_cluster(n, directory, cluster_actor))
+    n, app::served_rooms(cfg, n.role, sources, ingest_rooms), event_bus);
+  cluster_actor peers;
+  if (cfg.clustered() && !app::start_cluster(n, directory, peers))
     return 1;
-  app::start_domains(n, app::poller_specs(cfg, n.role, sources, bus_actor));
+  app::start_domains(n, app::poller_specs(cfg, n.role, sources, event_bus));
   gateway::server server{
-    sys, app::gateway_options(n, std::move(ingest_rooms), bus_actor), n.node,
+    sys, app::gateway_options(n, std::move(ingest_rooms), event_bus), n.node,
     directory};
-  if (!app::start_gateway(n, server, cluster_actor))
+  if (!app::start_gateway(n, server, peers))
     return 1;
 
   app::wait_for_stop_signal(stop_signals);

@@ -71,7 +71,7 @@ std::vector<source_spec> domain_sources(const flux_config& cfg,
 std::vector<child_spec> poller_specs(const flux_config& cfg,
                                      bus::node_role role,
                                      const std::vector<source_spec>& sources,
-                                     const caf::actor& bus_actor) {
+                                     const bus_actor& event_bus) {
   std::vector<child_spec> pollers;
   if (!bus::produces(role))
     return pollers;
@@ -90,8 +90,9 @@ std::vector<child_spec> poller_specs(const flux_config& cfg,
     opts.pacer_key = s.pacer_key;
     auto src = s.src;
     pollers.push_back({src->name(), "poller",
-                       [src, bus_actor, opts](caf::event_based_actor* self) {
-                         return self->spawn(poller, src, bus_actor, opts);
+                       [src, event_bus, opts](caf::local_actor* parent) {
+                         return status_actor{
+                           parent->spawn(poller, src, event_bus, opts)};
                        }});
   }
   return pollers;

@@ -26,12 +26,12 @@ namespace flux::app {
 std::vector<source_spec> domain_sources(const flux_config& cfg,
                                         std::shared_ptr<httpc::client> http);
 
-// One supervised poller per source, publishing to `bus_actor`; none when
+// One supervised poller per source, publishing to `event_bus`; none when
 // `role` does not produce (gateway role: the pollers run elsewhere).
 std::vector<child_spec> poller_specs(const flux_config& cfg,
                                      bus::node_role role,
                                      const std::vector<source_spec>& sources,
-                                     const caf::actor& bus_actor);
+                                     const bus_actor& event_bus);
 
 // Rooms open to webhook ingest (POST /ingest/{room}).
 std::vector<gateway::ingest_room> ingest_rooms(const flux_config& cfg);

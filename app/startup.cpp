@@ -18,7 +18,7 @@ namespace flux::app {
 
 namespace {
 
-void join(const node_context& n, const caf::actor& member, std::string kind,
+void join(const node_context& n, const status_actor& member, std::string kind,
           std::string name) {
   caf::anon_send(n.node, atom::join_v, member, std::move(kind),
                  std::move(name), int64_t{0});
@@ -68,21 +68,20 @@ bus::node_role configured_role(const flux_config& cfg) {
   return role;
 }
 
-caf::actor start_bus(const node_context& n) {
+bus_actor start_bus(const node_context& n) {
   if (n.cfg.bus.kind != "kafka") {
-    auto bus_actor = n.sys.spawn(bus::embedded_bus,
-                                 embedded_bus_options(n.cfg));
-    join(n, bus_actor, "bus", "embedded");
-    return bus_actor;
+    auto embedded = n.sys.spawn(bus::embedded_bus, embedded_bus_options(n.cfg));
+    join(n, embedded, "bus", "embedded");
+    return embedded;
   }
   auto kopts = kafka_bus_options(n.cfg);
-  auto bus_actor = n.sys.spawn(bus::kafka_bus, kopts, n.node);
-  join(n, bus_actor, "bus", "kafka");
+  auto kafka = n.sys.spawn(bus::kafka_bus, kopts, n.node);
+  join(n, kafka, "bus", "kafka");
   auto kafka_sup = n.sys.spawn(supervisor, std::string{"kafka"},
-                               bus::kafka_children(kopts, bus_actor),
+                               bus::kafka_children(kopts, kafka),
                                restart_limits{}, n.node);
   join(n, kafka_sup, "supervisor", "kafka");
-  return bus_actor;
+  return kafka;
 }
 
 bool start_connectors(const node_context& n,
@@ -100,41 +99,43 @@ bool start_connectors(const node_context& n,
   return true;
 }
 
-caf::actor start_room_directory(const node_context& n,
-                                std::vector<room_decl> rooms,
-                                const caf::actor& bus_actor) {
+room_directory_actor start_room_directory(const node_context& n,
+                                          std::vector<room_decl> rooms,
+                                          const bus_actor& event_bus) {
   auto dir_opts = n.cfg.rooms;
   dir_opts.room.snapshot_piece_bytes = snapshot_piece_bytes(n.cfg.session);
   dir_opts.topic = n.cfg.bus.topic;
   dir_opts.group = n.cfg.bus.group;
   auto directory = n.sys.spawn(room_directory, std::move(rooms), dir_opts,
-                               bus_actor, n.node);
+                               event_bus, n.node);
   join(n, directory, "room_directory", "rooms");
   return directory;
 }
 
-bool start_cluster(const node_context& n, const caf::actor& directory,
-                   caf::actor& cluster_actor) {
-  cluster_actor = n.sys.spawn(cluster, n.cfg.cluster, n.node);
+bool start_cluster(const node_context& n,
+                   const room_directory_actor& directory,
+                   cluster_actor& out) {
+  auto peers = n.sys.spawn(cluster, n.cfg.cluster, n.node);
   std::string host, why;
   uint16_t cport = 0;
   parse_peer_address(n.cfg.cluster.listen, host, cport, why); // validated
-  auto published = n.sys.middleman().publish(cluster_actor, cport,
+  auto published = n.sys.middleman().publish(peers, cport,
                                              host.c_str(), true);
   if (!published) {
     report_failure("cluster", "cannot listen for cluster peers on "
                                 + n.cfg.cluster.listen + ": "
                                 + n.sys.render(published.error()));
-    caf::anon_send_exit(cluster_actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(peers, caf::exit_reason::user_shutdown);
     caf::anon_send(n.node, atom::shutdown_v);
     caf::anon_send_exit(n.node, caf::exit_reason::user_shutdown);
     return false;
   }
-  join(n, cluster_actor, "cluster", "cluster");
-  caf::anon_send(cluster_actor, atom::subscribe_v, directory);
-  caf::anon_send(directory, atom::forward_v, cluster_actor);
-  caf::anon_send(cluster_actor, atom::publish_v,
+  join(n, peers, "cluster", "cluster");
+  caf::anon_send(peers, atom::subscribe_v, forwarded_actor{directory});
+  caf::anon_send(directory, atom::forward_v, forward_actor{peers});
+  caf::anon_send(peers, atom::publish_v,
                  host + ":" + std::to_string(*published));
+  out = peers;
   return true;
 }
 
@@ -146,7 +147,7 @@ void start_domains(const node_context& n, std::vector<child_spec> pollers) {
 
 gateway::options gateway_options(const node_context& n,
                                  std::vector<gateway::ingest_room> ingest,
-                                 const caf::actor& bus_actor) {
+                                 const bus_actor& event_bus) {
   auto& cfg = n.cfg;
   gateway::options o = cfg.gateway;
   o.session = cfg.session;
@@ -157,13 +158,13 @@ gateway::options gateway_options(const node_context& n,
   o.ingest = cfg.ingest;
   o.ingest.max_event_bytes = cfg.rooms.room.max_event_bytes;
   o.ingest.parsed_rooms = std::move(ingest);
-  o.ingest.bus = bus::produces(n.role) ? bus_actor : caf::actor{};
+  o.ingest.bus = bus::produces(n.role) ? event_bus : bus_actor{};
   return o;
 }
 
 bool start_gateway(const node_context& n, gateway::server& server,
-                   const caf::actor& cluster_actor) {
-  server.ctx()->cluster = cluster_actor;
+                   const cluster_actor& peers) {
+  server.ctx()->cluster = peers;
   uint16_t port = 0;
   try {
     port = server.start();

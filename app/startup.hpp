@@ -22,7 +22,7 @@ namespace flux::app {
 struct node_context {
   caf::actor_system& sys;
   const flux_config& cfg;
-  caf::actor node;
+  node_actor node;
   bus::node_role role;
 };
 
@@ -34,35 +34,36 @@ bus::node_role configured_role(const flux_config& cfg);
 
 // The event bus: the embedded log, or Kafka behind a stable bus actor with
 // a supervised producer and/or consumer (by node.role).
-caf::actor start_bus(const node_context& n);
+bus_actor start_bus(const node_context& n);
 
 // The live connectors' HTTP client, on its own Asio threads
 // (domains.mode=live only: `http` stays empty otherwise).
 bool start_connectors(const node_context& n,
                       std::shared_ptr<httpc::client>& http);
 
-caf::actor start_room_directory(const node_context& n,
-                                std::vector<room_decl> rooms,
-                                const caf::actor& bus_actor);
+room_directory_actor start_room_directory(const node_context& n,
+                                          std::vector<room_decl> rooms,
+                                          const bus_actor& event_bus);
 
 // Clustered: publishes the cluster actor for the peers, then dials them
 // (docs/cluster.md).
-bool start_cluster(const node_context& n, const caf::actor& directory,
-                   caf::actor& cluster_actor);
+bool start_cluster(const node_context& n,
+                   const room_directory_actor& directory,
+                   cluster_actor& out);
 
 // The supervisor of the pollers.
 void start_domains(const node_context& n, std::vector<child_spec> pollers);
 
 // The gateway's options with its sessions' and ingest's, and the gateway.*
-// options a session uses too; ingest publishes to `bus_actor` when the node
+// options a session uses too; ingest publishes to `event_bus` when the node
 // produces.
 gateway::options gateway_options(const node_context& n,
                                  std::vector<gateway::ingest_room> ingest,
-                                 const caf::actor& bus_actor);
+                                 const bus_actor& event_bus);
 
-// Binds the gateway (`cluster_actor`: empty unless clustered) and prints
-// its URLs.
+// Binds the gateway (`peers`: empty unless clustered) and prints its
+// URLs.
 bool start_gateway(const node_context& n, gateway::server& server,
-                   const caf::actor& cluster_actor);
+                   const cluster_actor& peers);
 
 } // namespace flux::app

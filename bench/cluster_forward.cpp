@@ -30,8 +30,8 @@ struct net_config : caf::actor_system_config {
 };
 
 // Spawns a node's cluster actor, publishes it and tells it where.
-caf::actor start_cluster(caf::actor_system& sys, const caf::actor& node,
-                         std::vector<std::string> peers, uint16_t& port) {
+cluster_actor start_cluster(caf::actor_system& sys, const node_actor& node,
+                            std::vector<std::string> peers, uint16_t& port) {
   cluster_options opts;
   opts.peers = std::move(peers);
   auto c = sys.spawn(flux::cluster, opts, node);
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
                                  port_b);
   caf::scoped_actor sink{b};
   caf::anon_send(cluster_b, atom::subscribe_v,
-                 caf::actor_cast<caf::actor>(sink));
+                 caf::actor_cast<forwarded_actor>(sink));
   std::this_thread::sleep_for(1s); // the peers dial and say hello
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i)
@@ -73,7 +73,9 @@ int main(int argc, char** argv) {
   std::printf("cluster-forward: %d of %d records of %zu B forwarded in %.2f s: "
               "%.0f records/s\n",
               got, n, value.size(), s, got / s);
-  for (auto& h : {cluster_a, cluster_b, node_a, node_b})
+  for (auto& h : {cluster_a, cluster_b})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  for (auto& h : {node_a, node_b})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   return got == n ? 0 : 1;
 }

@@ -8,11 +8,11 @@ namespace flux::bus {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<embedded_bus_state>*;
+using self_ptr = bus_actor::stateful_pointer<embedded_bus_state>;
 
 // Sends a consumer everything from its group's committed offsets on.
 void send_backlog(self_ptr self, const std::string& topic,
-                  const std::string& group, const caf::actor& consumer) {
+                  const std::string& group, const record_actor& consumer) {
   auto& st = self->state;
   auto& offsets = st.committed[{topic, group}];
   auto n = st.log.partitions(topic);
@@ -30,7 +30,7 @@ void send_backlog(self_ptr self, const std::string& topic,
 } // namespace
 
 void write_status(json::writer& w, const embedded_bus_state& st,
-                  caf::event_based_actor* self) {
+                  caf::scheduled_actor* self) {
   w.start_object();
   write_common_status(w, self, "bus", "embedded", st.counters);
   w.kv("epoch", st.epoch);
@@ -57,7 +57,8 @@ void write_status(json::writer& w, const embedded_bus_state& st,
   w.end_object();
 }
 
-caf::behavior embedded_bus(self_ptr self, embedded_bus_options opts) {
+bus_actor::behavior_type embedded_bus(self_ptr self,
+                                      embedded_bus_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.log = event_log{st.opts.keep};
@@ -85,20 +86,19 @@ caf::behavior embedded_bus(self_ptr self, embedded_bus_options opts) {
                      value);
     },
     [self](atom::subscribe, const std::string& topic, const std::string& group,
-           const caf::actor& consumer) {
+           const record_actor& consumer) -> caf::result<int32_t> {
       auto& st = self->state;
       ++st.counters.handled;
-      auto rp = self->make_response_promise();
-      if (!st.log.has_topic(topic)) {
-        rp.deliver(caf::make_error(caf::sec::invalid_argument,
-                                   "unknown topic " + topic));
-        return;
-      }
+      if (!st.log.has_topic(topic))
+        return caf::make_error(caf::sec::invalid_argument,
+                               "unknown topic " + topic);
+      auto rp = self->make_response_promise<int32_t>();
       st.consumers[{topic, group}] = consumer;
       self->monitor(consumer);
       // Answer first so the backlog arrives after the reply, in order.
       rp.deliver(st.log.partitions(topic));
       send_backlog(self, topic, group, consumer);
+      return rp;
     },
     [self](atom::commit, const std::string& topic, const std::string& group,
            int32_t partition, int64_t next_offset) {

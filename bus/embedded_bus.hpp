@@ -9,6 +9,7 @@
 
 #include "bus/event_log.hpp"
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 
 // The embedded event bus: an actor around the in-process event log with the
 // same contract the Kafka producer and consumer offer. Producers publish
@@ -16,7 +17,7 @@
 // every record from its committed offset on (from the oldest retained one
 // if it never committed), then new records as they are appended.
 //
-// Messages:
+// Messages (bus_actor in core/actors.hpp):
 //   (publish_atom, event)                              from sources
 //   (subscribe_atom, topic, group, consumer) -> int32 partitions
 //       then (deliver_atom, epoch, partition, offset, value) to the consumer
@@ -38,7 +39,7 @@ struct embedded_bus_state {
   // stream, so old positions are recognised as such.
   std::string epoch;
   // (topic, group) -> consumer; one consumer per group in process.
-  std::map<std::pair<std::string, std::string>, caf::actor> consumers;
+  std::map<std::pair<std::string, std::string>, record_actor> consumers;
   std::map<std::pair<std::string, std::string>, std::map<int32_t, int64_t>>
     committed;
   actor_counters counters;
@@ -49,9 +50,10 @@ struct embedded_bus_state {
 // The bus's status reply: the common fields (of `self`), the epoch, and per
 // partition its offsets, size and each group's committed offset and lag.
 void write_status(json::writer& w, const embedded_bus_state& st,
-                  caf::event_based_actor* self);
+                  caf::scheduled_actor* self);
 
-caf::behavior embedded_bus(caf::stateful_actor<embedded_bus_state>* self,
-                           embedded_bus_options opts);
+bus_actor::behavior_type
+embedded_bus(bus_actor::stateful_pointer<embedded_bus_state> self,
+             embedded_bus_options opts);
 
 } // namespace flux::bus

@@ -26,7 +26,7 @@ const char* to_string(node_role r) {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<kafka_bus_state>*;
+using self_ptr = kafka_bus_actor::stateful_pointer<kafka_bus_state>;
 
 // A client's problem that leaves the node serving: the broker is
 // unreachable (or a client is being rebuilt). The rooms keep their
@@ -97,54 +97,56 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
   auto why = to_string(msg.reason);
   if (st.producer && st.producer.address() == msg.source) {
-    st.producer = caf::actor{};
+    st.producer = kafka_producer_actor{};
     st.health["producer"] = {false, "kafka: producer restarting (" + why
                                       + ")"};
     report(self);
   } else if (st.consumer && st.consumer.address() == msg.source) {
-    st.consumer = caf::actor{};
+    st.consumer = kafka_consumer_actor{};
     st.health["consumer"] = {false, "kafka: consumer restarting (" + why
                                       + ")"};
     report(self);
   } else if (st.subscriber && st.subscriber.address() == msg.source) {
-    st.subscriber = caf::actor{};
+    st.subscriber = record_actor{};
   }
 }
 
-// A (re)started client announced itself.
-void attach_child(self_ptr self, const caf::actor& child,
-                  const std::string& kind) {
+// A (re)started producer announced itself.
+void attach_producer(self_ptr self, const kafka_producer_actor& producer) {
   auto& st = self->state;
-  self->monitor(child);
-  if (kind == "kafka_producer") {
-    st.producer = child;
-    // Everything not confirmed yet, in order: what arrived while it was
-    // being (re)started, and what its predecessor did not deliver.
-    uint64_t again = 0;
-    for (auto& r : st.retained) {
-      if (r.seq <= st.last_sent)
-        ++again;
-      self->send(st.producer, atom::publish_v, r.seq, r.e);
-    }
-    st.last_sent = st.next_seq;
-    st.replayed += again;
-    ++st.producer_attachments;
-    if (again > 0)
-      log::info("kafka", "events the previous producer did not confirm "
-                         "handed to its successor",
-                {{"events", std::to_string(again)}});
-  } else if (kind == "kafka_consumer") {
-    st.consumer = child;
-    ++st.consumer_attachments;
-    forward_subscription(self);
+  self->monitor(producer);
+  st.producer = producer;
+  // Everything not confirmed yet, in order: what arrived while it was
+  // being (re)started, and what its predecessor did not deliver.
+  uint64_t again = 0;
+  for (auto& r : st.retained) {
+    if (r.seq <= st.last_sent)
+      ++again;
+    self->send(st.producer, atom::publish_v, r.seq, r.e);
   }
+  st.last_sent = st.next_seq;
+  st.replayed += again;
+  ++st.producer_attachments;
+  if (again > 0)
+    log::info("kafka", "events the previous producer did not confirm "
+                       "handed to its successor",
+              {{"events", std::to_string(again)}});
+}
+
+// A (re)started consumer announced itself.
+void attach_consumer(self_ptr self, const kafka_consumer_actor& consumer) {
+  auto& st = self->state;
+  self->monitor(consumer);
+  st.consumer = consumer;
+  ++st.consumer_attachments;
+  forward_subscription(self);
 }
 
 // Keeps the subscription (replayed to a restarted consumer) and forwards
 // it to the consumer.
 caf::result<int32_t> subscribe(self_ptr self, const std::string& topic,
                                const std::string& group,
-                               const caf::actor& subscriber) {
+                               const record_actor& subscriber) {
   auto& st = self->state;
   if (!consumes(st.opts.role)) {
     log::info("kafka", "not consuming: this node's role is pollers",
@@ -190,7 +192,7 @@ void publish(self_ptr self, event& e) {
 } // namespace
 
 void write_status(json::writer& w, const kafka_bus_state& st,
-                  caf::event_based_actor* self) {
+                  caf::scheduled_actor* self) {
   w.start_object();
   write_common_status(w, self, "bus", "kafka", st.counters);
   w.kv("role", to_string(st.opts.role));
@@ -218,8 +220,8 @@ void write_status(json::writer& w, const kafka_bus_state& st,
   w.end_object();
 }
 
-caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
-                        caf::actor node) {
+kafka_bus_actor::behavior_type kafka_bus(self_ptr self, kafka_bus_options opts,
+                                         node_actor node) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.node = std::move(node);
@@ -233,10 +235,13 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_down(self, msg); });
   return {
-    [self](atom::join, const caf::actor& child, const std::string& kind,
-           const std::string&, int64_t) {
+    [self](atom::join, const kafka_producer_actor& producer) {
       ++self->state.counters.handled;
-      attach_child(self, child, kind);
+      attach_producer(self, producer);
+    },
+    [self](atom::join, const kafka_consumer_actor& consumer) {
+      ++self->state.counters.handled;
+      attach_consumer(self, consumer);
     },
     [self](atom::health, const std::string& component, bool ok,
            const std::string& reason, bool /* serving: the bus decides */) {
@@ -257,7 +262,7 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
           ++st.confirmed;
     },
     [self](atom::subscribe, const std::string& topic, const std::string& group,
-           const caf::actor& subscriber) -> caf::result<int32_t> {
+           const record_actor& subscriber) -> caf::result<int32_t> {
       ++self->state.counters.handled;
       return subscribe(self, topic, group, subscriber);
     },
@@ -281,26 +286,22 @@ caf::behavior kafka_bus(self_ptr self, kafka_bus_options opts,
 }
 
 std::vector<child_spec> kafka_children(const kafka_bus_options& opts,
-                                       caf::actor bus) {
+                                       kafka_bus_actor bus) {
   std::vector<child_spec> out;
   auto k = opts.kafka;
   if (produces(opts.role))
     out.push_back({"kafka.producer", "kafka_producer",
-                   [k, bus](caf::event_based_actor* sup) {
+                   [k, bus](caf::local_actor* sup) {
                      auto h = sup->spawn<caf::detached>(kafka_producer, k, bus);
-                     sup->send(bus, atom::join_v, h,
-                               std::string{"kafka_producer"},
-                               std::string{"producer"}, int64_t{0});
-                     return caf::actor{h};
+                     caf::anon_send(bus, atom::join_v, h);
+                     return status_actor{h};
                    }});
   if (consumes(opts.role))
     out.push_back({"kafka.consumer", "kafka_consumer",
-                   [k, bus](caf::event_based_actor* sup) {
+                   [k, bus](caf::local_actor* sup) {
                      auto h = sup->spawn<caf::detached>(kafka_consumer, k, bus);
-                     sup->send(bus, atom::join_v, h,
-                               std::string{"kafka_consumer"},
-                               std::string{"consumer"}, int64_t{0});
-                     return caf::actor{h};
+                     caf::anon_send(bus, atom::join_v, h);
+                     return status_actor{h};
                    }});
   return out;
 }

@@ -10,10 +10,11 @@
 #include "bus/kafka_buffer.hpp"
 #include "bus/kafka_config.hpp"
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 #include "runtime/child_spec.hpp"
 
 // The Kafka event bus as the rest of Flux sees it: one stable actor with
-// the embedded bus's contract (bus/embedded_bus.hpp) in front of the
+// the embedded bus's contract (bus_actor, bus/embedded_bus.hpp) in front of the
 // supervised producer and consumer actors, whose handles change when they
 // are restarted.
 //
@@ -29,10 +30,11 @@
 //   (commit_atom, topic, group, partition, next_offset) -> the consumer
 //   (status_atom) -> std::string JSON
 //
-// Children announce themselves with (join_atom, actor, kind, name, restarts)
-// (sent by the start functions of kafka_children()), and report readiness
-// with (ready_atom, "producer"|"consumer", ok, reason). The bus turns these
-// into one (ready_atom, "kafka", ok, reason, serving) for the node: /readyz
+// Children announce themselves with (join_atom, producer) or (join_atom,
+// consumer) (sent by the start functions of kafka_children()), and report
+// readiness with (health_atom, "producer"|"consumer", ok, reason, false).
+// The bus turns these into one (health_atom, "kafka", ok, reason, serving)
+// for the node (kafka_bus_actor in core/actors.hpp): /readyz
 // says 503 with e.g. "kafka: broker down: ..." while the broker is away, and
 // ready again when both clients are back. `serving` (the node is "degraded",
 // not "not_ready") when the bus was ready before and every problem is an
@@ -55,13 +57,13 @@ struct kafka_bus_options {
 struct kafka_bus_state {
   static inline const char* name = "kafka_bus";
   kafka_bus_options opts;
-  caf::actor node;
-  caf::actor producer;
-  caf::actor consumer;
+  node_actor node;
+  kafka_producer_actor producer;
+  kafka_consumer_actor consumer;
   // The subscription, replayed to a restarted consumer.
   std::string sub_topic;
   std::string sub_group;
-  caf::actor subscriber;
+  record_actor subscriber;
   // Every published event the producer has not confirmed yet, in publish
   // order: a producer that crashes loses its own buffer and librdkafka's
   // queue, so its successor gets these again (duplicates of events that
@@ -90,14 +92,15 @@ struct kafka_bus_state {
 // The bus's status reply: the common fields (of `self`), role, readiness
 // and the clients' attachments and publish figures.
 void write_status(json::writer& w, const kafka_bus_state& st,
-                  caf::event_based_actor* self);
+                  caf::scheduled_actor* self);
 
-caf::behavior kafka_bus(caf::stateful_actor<kafka_bus_state>* self,
-                        kafka_bus_options opts, caf::actor node);
+kafka_bus_actor::behavior_type
+kafka_bus(kafka_bus_actor::stateful_pointer<kafka_bus_state> self,
+          kafka_bus_options opts, node_actor node);
 
 // The supervisor's children for a role: a detached producer and/or
 // consumer, each announcing itself to `bus` when (re)started.
 std::vector<child_spec> kafka_children(const kafka_bus_options& opts,
-                                       caf::actor bus);
+                                       kafka_bus_actor bus);
 
 } // namespace flux::bus

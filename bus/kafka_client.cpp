@@ -112,9 +112,9 @@ rd_kafka_t* create_handle(kafka_client_state& st, const client_setup& setup,
 
 } // namespace
 
-bool start_client(caf::event_based_actor* self, kafka_client_state& st,
+bool start_client(caf::scheduled_actor* self, kafka_client_state& st,
                   const client_setup& setup, kafka_options opts,
-                  caf::actor bus) {
+                  kafka_bus_actor bus) {
   st.who = setup.who;
   st.opts = std::move(opts);
   st.bus = std::move(bus);
@@ -134,19 +134,19 @@ bool start_client(caf::event_based_actor* self, kafka_client_state& st,
   return true;
 }
 
-void report_readiness(caf::event_based_actor* self, kafka_client_state& st) {
+bool readiness_changed(kafka_client_state& st) {
   if (!st.admin)
-    return;
+    return false;
   auto [ok, reason] = client_readiness(st, *st.admin);
   if (st.reported && ok == st.reported_ok && reason == st.reported_reason)
-    return;
+    return false;
   st.reported = true;
   st.reported_ok = ok;
   st.reported_reason = reason;
-  self->send(st.bus, atom::health_v, st.who, ok, reason, false);
+  return true;
 }
 
-void quit_if_fatal(caf::event_based_actor* self,
+void quit_if_fatal(caf::scheduled_actor* self,
                    const kafka_client_state& st) {
   if (st.fatal)
     self->quit(caf::make_error(caf::sec::runtime_error,

@@ -11,6 +11,7 @@
 
 #include "bus/kafka_admin.hpp"
 #include "bus/kafka_config.hpp"
+#include "core/actors.hpp"
 #include "core/json.hpp"
 
 struct rd_kafka_conf_s;
@@ -27,7 +28,7 @@ namespace flux::bus {
 struct kafka_client_state {
   std::string who;     // "producer" or "consumer"
   kafka_options opts;
-  caf::actor bus;
+  kafka_bus_actor bus;
   rd_kafka_s* rk = nullptr;
   std::unique_ptr<topic_creator> admin;
   broker_health health;
@@ -63,15 +64,24 @@ struct client_setup {
 // creator. A consumer handle serves its callbacks from
 // rd_kafka_consumer_poll(). When the handle cannot be created it logs, quits
 // `self` and returns false.
-bool start_client(caf::event_based_actor* self, kafka_client_state& st,
+bool start_client(caf::scheduled_actor* self, kafka_client_state& st,
                   const client_setup& setup, kafka_options opts,
-                  caf::actor bus);
+                  kafka_bus_actor bus);
 
-// Sends (ready_atom, who, ok, reason) to the bus actor when it changed.
-void report_readiness(caf::event_based_actor* self, kafka_client_state& st);
+// Notes the client's readiness; true when it changed since last reported.
+bool readiness_changed(kafka_client_state& st);
+
+// Sends (health_atom, who, ok, reason, false) to the bus actor when the
+// readiness changed.
+template <class Self>
+void report_readiness(Self* self, kafka_client_state& st) {
+  if (readiness_changed(st))
+    self->send(st.bus, atom::health_v, st.who, st.reported_ok,
+               st.reported_reason, false);
+}
 
 // Ends `self` after a fatal librdkafka error; its supervisor rebuilds it.
-void quit_if_fatal(caf::event_based_actor* self,
+void quit_if_fatal(caf::scheduled_actor* self,
                    const kafka_client_state& st);
 
 // Readiness of a client: ok, or the reason it is not (prefixed "kafka:").

@@ -13,7 +13,7 @@ namespace flux::bus {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<kafka_consumer_state>*;
+using self_ptr = kafka_consumer_actor::stateful_pointer<kafka_consumer_state>;
 
 constexpr int max_batch = 500; // records per tick before looking at messages
 
@@ -96,7 +96,7 @@ void handle_record(self_ptr self, rd_kafka_message_t* m) {
 // from the committed offsets so it gets everything it did not commit.
 caf::result<int32_t> subscribe(self_ptr self, const std::string& topic,
                                const std::string& group,
-                               const caf::actor& subscriber) {
+                               const record_actor& subscriber) {
   auto& st = self->state;
   if (topic != st.opts.topic || group != st.opts.group)
     return caf::make_error(caf::sec::invalid_argument,
@@ -233,7 +233,7 @@ void kafka_consumer_state::shut_down() {
 }
 
 void write_status(json::writer& w, const kafka_consumer_state& st,
-                  caf::event_based_actor* self) {
+                  caf::scheduled_actor* self) {
   w.start_object();
   write_common_status(w, self, "kafka_consumer", "consumer", st.counters);
   w.kv("topic", st.opts.topic);
@@ -268,8 +268,8 @@ void write_status(json::writer& w, const kafka_consumer_state& st,
   w.end_object();
 }
 
-caf::behavior kafka_consumer(self_ptr self, kafka_options opts,
-                             caf::actor bus) {
+kafka_consumer_actor::behavior_type
+kafka_consumer(self_ptr self, kafka_options opts, kafka_bus_actor bus) {
   auto& st = self->state;
   client_setup setup;
   setup.who = "consumer";
@@ -289,7 +289,7 @@ caf::behavior kafka_consumer(self_ptr self, kafka_options opts,
     {"enable.partition.eof", "false"}};
   setup.install_callbacks = install_rebalance_cb;
   if (!start_client(self, st, setup, std::move(opts), std::move(bus)))
-    return {};
+    return kafka_consumer_actor::behavior_type::make_empty_behavior();
   log::info("kafka", "consumer started",
             {{"brokers", st.opts.brokers}, {"topic", st.opts.topic},
              {"group", st.opts.group},
@@ -298,7 +298,7 @@ caf::behavior kafka_consumer(self_ptr self, kafka_options opts,
   self->send(self, atom::tick_v);
   return {
     [self](atom::subscribe, const std::string& topic, const std::string& group,
-           const caf::actor& subscriber) -> caf::result<int32_t> {
+           const record_actor& subscriber) -> caf::result<int32_t> {
       ++self->state.counters.handled;
       return subscribe(self, topic, group, subscriber);
     },

@@ -27,14 +27,14 @@
 // rebalances (eager and cooperative; bus/kafka_consumer_group.hpp), and
 // reports its readiness to the bus actor.
 //
-// Messages:
+// Messages (kafka_consumer_actor in core/actors.hpp):
 //   (subscribe_atom, topic, group, subscriber) -> int32 partitions
 //   (commit_atom, topic, group, partition, next_offset)
 //   (tick_atom)                                   internal: poll librdkafka
 //   (status_atom) -> std::string JSON
 // Sends:
 //   (deliver_atom, epoch, partition, offset, value)  to the subscriber
-//   (ready_atom, "consumer", ok, reason)             to the bus actor
+//   (health_atom, "consumer", ok, reason, false)     to the bus actor
 namespace flux::bus {
 
 struct consumer_partition {
@@ -56,7 +56,7 @@ struct kafka_consumer_state : kafka_client_state {
   // then destroys the librdkafka handle.
   void shut_down();
 
-  caf::actor subscriber;
+  record_actor subscriber;
   bool subscribed = false; // rd_kafka_subscribe done
   std::string cluster_id;
   std::map<int32_t, consumer_partition> partitions;
@@ -78,9 +78,10 @@ struct kafka_consumer_state : kafka_client_state {
 // group, readiness, broker health, flow control and, per assigned
 // partition, positions and lag.
 void write_status(json::writer& w, const kafka_consumer_state& st,
-                  caf::event_based_actor* self);
+                  caf::scheduled_actor* self);
 
-caf::behavior kafka_consumer(caf::stateful_actor<kafka_consumer_state>* self,
-                             kafka_options opts, caf::actor bus);
+kafka_consumer_actor::behavior_type kafka_consumer(
+  kafka_consumer_actor::stateful_pointer<kafka_consumer_state> self,
+  kafka_options opts, kafka_bus_actor bus);
 
 } // namespace flux::bus

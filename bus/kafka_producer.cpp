@@ -10,7 +10,7 @@ namespace flux::bus {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<kafka_producer_state>*;
+using self_ptr = kafka_producer_actor::stateful_pointer<kafka_producer_state>;
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* st = static_cast<kafka_producer_state*>(
@@ -173,7 +173,7 @@ void kafka_producer_state::shut_down() {
 }
 
 void write_status(json::writer& w, const kafka_producer_state& st,
-                  caf::event_based_actor* self) {
+                  caf::scheduled_actor* self) {
   auto outq = st.rk ? rd_kafka_outq_len(st.rk) : 0;
   w.start_object();
   write_common_status(w, self, "kafka_producer", "producer", st.counters);
@@ -205,8 +205,8 @@ void write_status(json::writer& w, const kafka_producer_state& st,
   w.end_object();
 }
 
-caf::behavior kafka_producer(self_ptr self, kafka_options opts,
-                             caf::actor bus) {
+kafka_producer_actor::behavior_type
+kafka_producer(self_ptr self, kafka_options opts, kafka_bus_actor bus) {
   auto& st = self->state;
   client_setup setup;
   setup.who = "producer";
@@ -223,7 +223,7 @@ caf::behavior kafka_producer(self_ptr self, kafka_options opts,
   setup.install_callbacks = install_delivery_cb;
   st.buffer = produce_buffer{opts.buffer_events};
   if (!start_client(self, st, setup, std::move(opts), std::move(bus)))
-    return {};
+    return kafka_producer_actor::behavior_type::make_empty_behavior();
   log::info("kafka", "producer started",
             {{"brokers", st.opts.brokers}, {"topic", st.opts.topic},
              {"client_id", st.opts.client_id + "-producer"}});

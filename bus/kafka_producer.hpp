@@ -22,12 +22,12 @@ struct rd_kafka_topic_s;
 // It creates the topic on start if missing, and reports its readiness to
 // the bus actor.
 //
-// Messages:
+// Messages (kafka_producer_actor in core/actors.hpp):
 //   (publish_atom, seq:uint64, event)           from the bus actor
 //   (tick_atom)                                 internal: poll librdkafka
 //   (status_atom) -> std::string JSON
 // Sends:
-//   (ready_atom, "producer", ok, reason)        to the bus actor on change
+//   (health_atom, "producer", ok, reason, false)  to the bus actor on change
 //   (deliver_atom, std::vector<uint64_t> seqs)  to the bus actor: these
 //                                               publishes were delivered, or
 //                                               given up for good (dropped
@@ -61,9 +61,10 @@ struct kafka_producer_state : kafka_client_state {
 // The producer's status reply: the common fields (of `self`), the topic,
 // readiness, broker health, buffer and delivery figures.
 void write_status(json::writer& w, const kafka_producer_state& st,
-                  caf::event_based_actor* self);
+                  caf::scheduled_actor* self);
 
-caf::behavior kafka_producer(caf::stateful_actor<kafka_producer_state>* self,
-                             kafka_options opts, caf::actor bus);
+kafka_producer_actor::behavior_type kafka_producer(
+  kafka_producer_actor::stateful_pointer<kafka_producer_state> self,
+  kafka_options opts, kafka_bus_actor bus);
 
 } // namespace flux::bus

@@ -14,7 +14,7 @@ namespace flux {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<cluster_state>*;
+using self_ptr = cluster_actor::stateful_pointer<cluster_state>;
 
 void set_state(cluster_peer& p, const char* state) {
   if (p.state != state) {
@@ -44,7 +44,7 @@ void on_dialled(self_ptr self, size_t i, caf::strong_actor_ptr ptr) {
     schedule_connect(self, i);
     return;
   }
-  auto h = caf::actor_cast<caf::actor>(std::move(ptr));
+  auto h = caf::actor_cast<cluster_actor>(std::move(ptr));
   // Say hello: the peer learns our name (and takes us as a peer if it does
   // not list us) and answers with its own.
   self->send(h, atom::join_v, caf::actor_cast<caf::actor>(self),
@@ -55,7 +55,7 @@ void on_dialled(self_ptr self, size_t i, caf::strong_actor_ptr ptr) {
     p.name = other->name;
     p.forwarded_in += other->forwarded_in;
     p.forwarded_out += other->forwarded_out;
-    other->handle = caf::actor{};
+    other->handle = cluster_actor{};
     other->address.clear(); // never dialled: it is `p` now
     set_state(*other, "merged");
     other->last_error = "merged into " + p.address;
@@ -154,7 +154,7 @@ void on_peer_down(self_ptr self, const caf::down_msg& msg) {
     auto& p = st.peers[i];
     if (!p.handle || p.handle.address() != msg.source)
       continue;
-    p.handle = caf::actor{};
+    p.handle = cluster_actor{};
     ++p.losses;
     p.last_error = to_string(msg.reason);
     log::warn("cluster", "peer down",
@@ -214,8 +214,8 @@ void on_forwarded(self_ptr self, const std::string& epoch, int32_t partition,
 
 // A peer's hello. One we did not dial (yet) is taken as up: the
 // configured entry for it, or a new one.
-void on_hello(self_ptr self, const caf::actor& peer, const std::string& name,
-              const std::string& address) {
+void on_hello(self_ptr self, const cluster_actor& peer,
+              const std::string& name, const std::string& address) {
   auto& st = self->state;
   ++st.counters.handled;
   if (!peer || peer.node() == self->node())
@@ -341,7 +341,8 @@ void write_status(json::writer& w, const cluster_state& st) {
   w.end_array();
 }
 
-caf::behavior cluster(self_ptr self, cluster_options opts, caf::actor node) {
+cluster_actor::behavior_type cluster(self_ptr self, cluster_options opts,
+                                     node_actor node) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.node = std::move(node);
@@ -358,7 +359,7 @@ caf::behavior cluster(self_ptr self, cluster_options opts, caf::actor node) {
     [self](atom::publish, const std::string& address) {
       on_published(self, address);
     },
-    [self](atom::subscribe, const caf::actor& directory) {
+    [self](atom::subscribe, const forwarded_actor& directory) {
       ++self->state.counters.handled;
       self->state.directory = directory;
     },
@@ -370,8 +371,11 @@ caf::behavior cluster(self_ptr self, cluster_options opts, caf::actor node) {
            int64_t offset, const std::string& value) {
       on_forwarded(self, epoch, partition, offset, value);
     },
+    // The peer comes untyped: an interface cannot name itself.
     [self](atom::join, const caf::actor& peer, const std::string& name,
-           const std::string& address) { on_hello(self, peer, name, address); },
+           const std::string& address) {
+      on_hello(self, caf::actor_cast<cluster_actor>(peer), name, address);
+    },
     [self](caf::connect_atom, uint64_t i, uint64_t gen) {
       auto& st = self->state;
       if (i < st.peers.size() && st.peers[i].generation == gen

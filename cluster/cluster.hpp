@@ -9,6 +9,7 @@
 
 #include "cluster/cluster_options.hpp"
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 
 // The cluster actor joins this gateway node to its peers over CAF
 // networking (docs/cluster.md). Each node publishes its cluster actor on
@@ -23,7 +24,7 @@
 // and a record that arrives twice (forwarded, then consumed after a
 // rebalance) is dropped by the room.
 //
-// Messages:
+// Messages (cluster_actor in core/actors.hpp):
 //   (publish_atom, address)  published at host:port: dial the peers now
 //   (subscribe_atom, directory)                   the local room directory
 //   (forward_atom, epoch, partition, offset, value)
@@ -42,7 +43,7 @@ struct cluster_peer {
   std::string address;            // host:port we connect to; "" if unknown
   bool configured = false;        // listed in cluster.peers
   std::string name;               // the peer's node name, once it said hello
-  caf::actor handle;              // its cluster actor while up
+  cluster_actor handle;           // its cluster actor while up
   std::string state = "connecting"; // connecting | up | down
   int64_t since_ms = 0;           // when it entered that state
   std::string last_error;
@@ -57,8 +58,8 @@ struct cluster_peer {
 struct cluster_state {
   static inline const char* name = "cluster";
   cluster_options opts;
-  caf::actor node;
-  caf::actor directory;
+  node_actor node;
+  forwarded_actor directory;
   std::vector<cluster_peer> peers;
   actor_counters counters;
   uint64_t forwarded_out = 0;   // records forwarded (one per record, any peers)
@@ -69,8 +70,9 @@ struct cluster_state {
 // The cluster actor's own figures in its status reply: its peers.
 void write_status(json::writer& w, const cluster_state& st);
 
-caf::behavior cluster(caf::stateful_actor<cluster_state>* self,
-                      cluster_options opts, caf::actor node);
+cluster_actor::behavior_type
+cluster(cluster_actor::stateful_pointer<cluster_state> self,
+        cluster_options opts, node_actor node);
 
 // Splits "host:port"; false (with a reason) if it is not one.
 bool parse_peer_address(const std::string& text, std::string& host,

@@ -1,7 +1,7 @@
 #pragma once
 
 // Every atom and message type Flux sends between actors, in one place.
-// The message interface of each actor is documented in its header.
+// Each actor's typed interface is in core/actors.hpp.
 
 #include <caf/all.hpp>
 

@@ -12,7 +12,7 @@ namespace flux {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<poller_state>*;
+using self_ptr = poller_actor::stateful_pointer<poller_state>;
 
 // Schedules the next tick in `delay`; earlier scheduled ticks are ignored.
 void schedule(self_ptr self, int64_t delay) {
@@ -135,7 +135,7 @@ void start_fetch(self_ptr self) {
   st.timed_out = false;
   auto seq = ++st.seq;
   ++st.fetches;
-  caf::actor me{self};
+  poller_actor me{self};
   st.src->fetch([me, seq](fetch_result r) {
     caf::anon_send(me, atom::fetched_v, seq, r.ok, std::move(r.error),
                    std::move(r.events), r.retry_after_ms, r.link_failures,
@@ -229,8 +229,8 @@ void write_status(json::writer& w, const poller_state& st,
   w.end_object();
 }
 
-caf::behavior poller(self_ptr self, std::shared_ptr<source> src,
-                     caf::actor bus, poller_options opts) {
+poller_actor::behavior_type poller(self_ptr self, std::shared_ptr<source> src,
+                                   bus_actor bus, poller_options opts) {
   auto& st = self->state;
   st.src = std::move(src);
   st.name_ = st.src->name();

@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 #include "core/json.hpp"
 #include "domains/resilience.hpp"
 #include "domains/source.hpp"
@@ -28,7 +29,7 @@
 // that only ever answers after the timeout should stay stale (and open its
 // breaker) rather than flap between stale and fresh.
 //
-// Messages:
+// Messages (poller_actor in core/actors.hpp):
 //   (tick_atom, generation)                                internal timer
 //   (fetched_atom, seq, ok, error, events, retry_after_ms,
 //    link_failures, link_retry_at_ms)                      a fetch completed
@@ -57,7 +58,7 @@ struct poller_state {
   static inline const char* name = "poller";
   std::shared_ptr<source> src;
   std::string name_;
-  caf::actor bus;
+  bus_actor bus;
   poller_options opts;
   uint64_t seq = 0;        // the fetch in flight (or the last one)
   bool in_flight = false;  // until the source's callback fires
@@ -94,8 +95,8 @@ struct poller_state {
 void write_status(json::writer& w, const poller_state& st,
                   caf::scheduled_actor* self);
 
-caf::behavior poller(caf::stateful_actor<poller_state>* self,
-                     std::shared_ptr<source> src, caf::actor bus,
-                     poller_options opts);
+poller_actor::behavior_type
+poller(poller_actor::stateful_pointer<poller_state> self,
+       std::shared_ptr<source> src, bus_actor bus, poller_options opts);
 
 } // namespace flux

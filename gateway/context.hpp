@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "core/actors.hpp"
 #include "gateway/gateway_options.hpp"
 #include "gateway/ingest.hpp"
 #include "sessions/session.hpp"
@@ -16,16 +17,17 @@
 namespace flux::gateway {
 
 struct context {
-  context(caf::actor_system& s, options o, caf::actor n, caf::actor d)
+  context(caf::actor_system& s, options o, node_actor n,
+          room_directory_actor d)
     : sys(s), opts(std::move(o)), node(std::move(n)), directory(std::move(d)) {
   }
 
   caf::actor_system& sys;
   options opts;
-  caf::actor node;
-  caf::actor directory;
-  caf::actor cluster; // when clustered: /stats?scope=cluster asks it
-  caf::actor ingest_pump; // between ingest and the bus (gateway/ingest.hpp)
+  node_actor node;
+  room_directory_actor directory;
+  cluster_actor cluster; // when clustered: /stats?scope=cluster asks it
+  ingest_pump_actor ingest_pump; // between ingest and the bus (ingest.hpp)
   std::atomic<int64_t> websockets{0};   // open WebSocket clients
   std::atomic<int64_t> http_connections{0}; // open, not upgraded
   std::atomic<int64_t> inflight_body_bytes{0}; // reserved by bodies being read

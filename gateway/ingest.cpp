@@ -293,7 +293,8 @@ struct pump_progress {
 // Asks the directory for something cheap: its answer comes after the
 // records the bus sent it before, so the events taken so far have reached
 // their rooms' mailboxes by then. One probe at a time.
-void probe(caf::event_based_actor* self, const caf::actor& directory,
+void probe(ingest_pump_actor::pointer self,
+           const room_directory_actor& directory,
            const std::shared_ptr<ingest_backlog>& backlog,
            const std::shared_ptr<pump_progress>& p) {
   if (p->probing || p->taken == 0)
@@ -312,9 +313,10 @@ void probe(caf::event_based_actor* self, const caf::actor& directory,
 
 } // namespace
 
-caf::behavior ingest_pump(caf::event_based_actor* self, caf::actor bus,
-                          caf::actor directory,
-                          std::shared_ptr<ingest_backlog> backlog) {
+ingest_pump_actor::behavior_type
+ingest_pump(ingest_pump_actor::pointer self, bus_actor bus,
+            room_directory_actor directory,
+            std::shared_ptr<ingest_backlog> backlog) {
   auto progress = std::make_shared<pump_progress>();
   return {
     [=](atom::publish, event& e) {
@@ -333,7 +335,7 @@ caf::behavior ingest_pump(caf::event_based_actor* self, caf::actor bus,
 }
 
 http::response<http::string_body>
-handle_ingest(const ingest_options& opts, const caf::actor& pump,
+handle_ingest(const ingest_options& opts, const ingest_pump_actor& pump,
               ingest_backlog& backlog,
               const http::request<http::string_body>& req) {
   if (req.method() != http::verb::post)

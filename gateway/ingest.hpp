@@ -79,15 +79,16 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
 // room directory has routed them to their rooms (a request to the
 // directory queued behind them answers).
 //   (publish_atom, event)  from handle_ingest
-caf::behavior ingest_pump(caf::event_based_actor* self, caf::actor bus,
-                          caf::actor directory,
-                          std::shared_ptr<ingest_backlog> backlog);
+ingest_pump_actor::behavior_type
+ingest_pump(ingest_pump_actor::pointer self, bus_actor bus,
+            room_directory_actor directory,
+            std::shared_ptr<ingest_backlog> backlog);
 
 // Answers POST /ingest/{room}: validates, publishes through `pump` (counted
 // in `backlog` until the bus has taken the events), and returns the
 // response.
 http::response<http::string_body>
-handle_ingest(const ingest_options& opts, const caf::actor& pump,
+handle_ingest(const ingest_options& opts, const ingest_pump_actor& pump,
               ingest_backlog& backlog,
               const http::request<http::string_body>& req);
 

@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/config_option_set.hpp>
+
+#include "core/actors.hpp"
 
 #include "rooms/room_core.hpp"
 
@@ -29,7 +30,7 @@ struct ingest_options {
   // and parsed (set by whoever starts the gateway).
   std::vector<std::string> rooms;
   std::vector<ingest_room> parsed_rooms;
-  caf::actor bus;
+  bus_actor bus;
 };
 
 void add_options(caf::config_option_set& set, ingest_options& opts);

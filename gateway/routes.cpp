@@ -55,9 +55,9 @@ std::string process_json(const context& ctx) {
 // Asks `whom` from a short-lived actor for a std::string and answers with
 // body(reply), or with 503 and error_body(error) when the actor fails or
 // takes longer than 5 s.
-template <class Body, class ErrorBody, class... Ts>
+template <class Handle, class Body, class ErrorBody, class... Ts>
 void answer_from(const std::shared_ptr<context>& ctx, response proto,
-                 responder respond, caf::actor whom, Body body,
+                 responder respond, Handle whom, Body body,
                  ErrorBody error_body, Ts... msg) {
   ctx->sys.spawn([=](caf::event_based_actor* self) {
     self->request(whom, std::chrono::seconds{5}, msg...)

@@ -4,8 +4,8 @@
 
 namespace flux::gateway {
 
-server::server(caf::actor_system& sys, options opts, caf::actor node,
-               caf::actor directory)
+server::server(caf::actor_system& sys, options opts, node_actor node,
+               room_directory_actor directory)
   : ctx_(std::make_shared<context>(sys, std::move(opts), std::move(node),
                                    std::move(directory))),
     ioc_(static_cast<int>(ctx_->opts.io_threads)) {

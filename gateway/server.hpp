@@ -15,8 +15,8 @@ class listener;
 
 class server {
 public:
-  server(caf::actor_system& sys, options opts, caf::actor node,
-         caf::actor directory);
+  server(caf::actor_system& sys, options opts, node_actor node,
+         room_directory_actor directory);
   ~server();
 
   // Binds and starts the I/O threads; returns the bound port. Throws

@@ -393,7 +393,7 @@ void websocket_session::teardown() {
 void websocket_session::finish() {
   if (actor_) {
     caf::anon_send(actor_, atom::closed_v);
-    actor_ = caf::actor{};
+    actor_ = session_actor{};
   }
 }
 

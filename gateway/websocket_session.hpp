@@ -82,7 +82,7 @@ private:
   wire_format wire_;
   ws::reader reader_;
   asio::steady_timer heartbeat_;
-  caf::actor actor_;
+  session_actor actor_;
   std::string remote_;
   frame_ptr pong_;                           // pending control frames,
   frame_ptr ping_;                           // whole, at most one each

@@ -11,7 +11,13 @@ namespace flux {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<room_state>*;
+using self_ptr = room_actor::stateful_pointer<room_state>;
+
+// The burst goes to every session as one shared message, by enqueue (send
+// would copy it for each); checked here as send would check it.
+static_assert(caf::response_type<caf::signatures_of_t<session_actor>,
+                                 atom::burst, room_burst>::valid,
+              "sessions take (burst_atom, room_burst)");
 
 // Sends the pending frames to every subscriber: straight into the socket
 // of those that keep up, else as one shared message to the session (the
@@ -91,8 +97,8 @@ void on_deliver(self_ptr self, const event& e, const std::string& epoch,
                {"bytes", std::to_string(e.data.size() + e.key.size())},
                {"dropped", std::to_string(oversized + 1)}});
   // Applied (or a duplicate): the directory may commit past it now.
-  if (auto sender = caf::actor_cast<caf::actor>(self->current_sender()))
-    self->send(sender, atom::commit_v, partition, pos);
+  if (st.directory)
+    self->send(st.directory, atom::commit_v, partition, pos);
   if (!frame)
     return;
   note_applied(st, e, now_ms());
@@ -108,9 +114,9 @@ void on_deliver(self_ptr self, const event& e, const std::string& epoch,
   }
 }
 
-caf::message do_subscribe(self_ptr self, const caf::actor& session,
-                          const std::string& epoch, int64_t pos,
-                          bool resume) {
+room_join_result do_subscribe(self_ptr self, const session_actor& session,
+                              const std::string& epoch, int64_t pos,
+                              bool resume) {
   auto& st = self->state;
   ++st.counters.handled;
   // What is applied goes to the old subscribers first: the join below
@@ -124,15 +130,15 @@ caf::message do_subscribe(self_ptr self, const caf::actor& session,
   if (resume)
     from.emplace(epoch, pos);
   auto r = st.core->join(from);
-  return caf::make_message(r.resumed, r.reason, r.missed, st.core->epoch(),
-                           st.core->last_pos(), std::move(r.frames));
+  return {r.resumed, r.reason, r.missed, st.core->epoch(),
+          st.core->last_pos(), std::move(r.frames)};
 }
 
 void on_direct(self_ptr self, const fanout_link_ptr& link, uint64_t seq,
                uint64_t limit) {
   auto& st = self->state;
   ++st.counters.handled;
-  auto session = caf::actor_cast<caf::actor>(self->current_sender());
+  auto session = caf::actor_cast<session_actor>(self->current_sender());
   auto i = st.subscribers.find(session);
   if (i == st.subscribers.end() || !link)
     return;
@@ -145,10 +151,10 @@ void on_direct(self_ptr self, const fanout_link_ptr& link, uint64_t seq,
     sub.direct = true;
 }
 
-void on_unsubscribe(self_ptr self, const caf::actor& session) {
+void on_unsubscribe(self_ptr self, const session_actor& session) {
   ++self->state.counters.handled;
   if (self->state.subscribers.erase(session) > 0)
-    self->demonitor(session);
+    self->demonitor(session.address());
 }
 
 void on_down(self_ptr self, const caf::down_msg& msg) {
@@ -191,9 +197,11 @@ void write_status(json::writer& w, const room_state& st) {
   w.kv("stale", core.stale());
 }
 
-caf::behavior room(self_ptr self, std::string name, room_class cls,
-                   room_options opts) {
+room_actor::behavior_type room(self_ptr self, std::string name,
+                               room_class cls, room_options opts,
+                               commit_actor directory) {
   self->state.core.emplace(std::move(name), cls, opts);
+  self->state.directory = std::move(directory);
   self->state.window_start_ms = now_ms();
   self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
   return {
@@ -205,13 +213,13 @@ caf::behavior room(self_ptr self, std::string name, room_class cls,
       self->state.flush_scheduled = false;
       flush_pending(self);
     },
-    [self](atom::subscribe, const caf::actor& session,
+    [self](atom::subscribe, const session_actor& session,
            const std::string& epoch, int64_t pos, bool resume) {
       return do_subscribe(self, session, epoch, pos, resume);
     },
     [self](atom::direct, const fanout_link_ptr& link, uint64_t seq,
            uint64_t limit) { on_direct(self, link, seq, limit); },
-    [self](atom::unsubscribe, const caf::actor& session) {
+    [self](atom::unsubscribe, const session_actor& session) {
       on_unsubscribe(self, session);
     },
     [self](atom::status) -> std::string {

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 #include "rooms/room_core.hpp"
 #include "sessions/client_socket.hpp"
 
@@ -20,9 +21,9 @@
 // (fanout_link); one that falls behind goes back to its session actor,
 // which conflates.
 //
-// Messages:
+// Messages (room_actor in core/actors.hpp):
 //   (deliver_atom, event, epoch, pos, partition:int32)  from the directory;
-//       answered with (commit_atom, partition, pos) once applied
+//       (commit_atom, partition, pos) goes back to it once applied
 //   (subscribe_atom, session, epoch, pos, resume:bool)
 //       -> (resumed:bool, reason, missed:int64, epoch, last_pos:int64,
 //           room_frames_ptr: the snapshot, in pieces, or the missed events)
@@ -49,7 +50,8 @@ struct room_subscriber {
 struct room_state {
   static inline const char* name = "room";
   std::optional<room_core> core;
-  std::map<caf::actor, room_subscriber> subscribers;
+  commit_actor directory; // told what is applied; none in some tests
+  std::map<session_actor, room_subscriber> subscribers;
   actor_counters counters;
   uint64_t frames_out = 0;
   uint64_t fanout_messages = 0; // messages to subscribers (one per burst)
@@ -73,7 +75,8 @@ struct room_state {
 // The room's own figures in its status reply.
 void write_status(json::writer& w, const room_state& st);
 
-caf::behavior room(caf::stateful_actor<room_state>* self, std::string name,
-                   room_class cls, room_options opts);
+room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
+                               std::string name, room_class cls,
+                               room_options opts, commit_actor directory);
 
 } // namespace flux

@@ -12,21 +12,22 @@ namespace flux {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<room_directory_state>*;
+using self_ptr = room_directory_actor::stateful_pointer<room_directory_state>;
 
 constexpr auto commit_interval = std::chrono::milliseconds{200};
 
 room_entry* spawn_room(self_ptr self, const std::string& name,
                        room_class cls) {
   auto& st = self->state;
-  auto handle = self->spawn(room, name, cls, st.opts.room);
+  auto handle = self->spawn(room, name, cls, st.opts.room, commit_actor{self});
   self->monitor(handle);
   auto [it, inserted] = st.rooms.try_emplace(name);
   it->second.handle = handle;
   it->second.cls = cls;
   it->second.failed = false;
   if (st.node)
-    self->send(st.node, atom::join_v, handle, std::string{"room"}, name,
+    self->send(st.node, atom::join_v, status_actor{handle},
+               std::string{"room"}, name,
                static_cast<int64_t>(it->second.policy.total_restarts()));
   return &it->second;
 }
@@ -34,7 +35,7 @@ room_entry* spawn_room(self_ptr self, const std::string& name,
 void subscribe_to_bus(self_ptr self) {
   auto& st = self->state;
   self->request(st.bus, caf::infinite, atom::subscribe_v, st.opts.topic,
-                st.opts.group, caf::actor{self})
+                st.opts.group, record_actor{self})
     .then(
       [self](int32_t partitions) {
         self->state.subscribed = true;
@@ -189,19 +190,17 @@ void on_commit(self_ptr self, int32_t partition, int64_t offset) {
     f->second.erase(offset);
 }
 
-void do_subscribe(self_ptr self, const std::string& name,
-                  const caf::actor& session, const std::string& epoch,
-                  int64_t pos, bool resume) {
+room_join_result do_subscribe(self_ptr self, const std::string& name,
+                              const session_actor& session,
+                              const std::string& epoch, int64_t pos,
+                              bool resume) {
   ++self->state.counters.handled;
   auto i = self->state.rooms.find(name);
-  if (i == self->state.rooms.end() || i->second.failed) {
-    auto rp = self->make_response_promise();
-    rp.deliver(caf::make_error(caf::sec::invalid_argument, "unknown_room"));
-    return;
-  }
+  if (i == self->state.rooms.end() || i->second.failed)
+    return caf::make_error(caf::sec::invalid_argument, "unknown_room");
   // The room answers the session directly: one hop, order preserved.
-  self->delegate(i->second.handle, atom::subscribe_v, session, epoch, pos,
-                 resume);
+  return self->delegate(i->second.handle, atom::subscribe_v, session, epoch,
+                        pos, resume);
 }
 
 std::string do_list(self_ptr self) {
@@ -238,9 +237,9 @@ void write_status(json::writer& w, const room_directory_state& st) {
   w.kv("forwarded_in", st.forwarded_in);
 }
 
-caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
-                             directory_options opts, caf::actor bus,
-                             caf::actor node) {
+room_directory_actor::behavior_type
+room_directory(self_ptr self, std::vector<room_decl> rooms,
+               directory_options opts, bus_actor bus, node_actor node) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.bus = std::move(bus);
@@ -260,7 +259,7 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
            int64_t offset, const std::string& value) {
       route(self, epoch, partition, offset, value, true);
     },
-    [self](atom::forward, const caf::actor& cluster) {
+    [self](atom::forward, const forward_actor& cluster) {
       ++self->state.counters.handled;
       self->state.cluster = cluster;
     },
@@ -271,9 +270,10 @@ caf::behavior room_directory(self_ptr self, std::vector<room_decl> rooms,
       flush_commits(self);
       self->delayed_send(self, commit_interval, atom::tick_v);
     },
-    [self](atom::subscribe, const std::string& name, const caf::actor& session,
-           const std::string& epoch, int64_t pos, bool resume) {
-      do_subscribe(self, name, session, epoch, pos, resume);
+    [self](atom::subscribe, const std::string& name,
+           const session_actor& session, const std::string& epoch, int64_t pos,
+           bool resume) {
+      return do_subscribe(self, name, session, epoch, pos, resume);
     },
     [self](atom::list) -> std::string { return do_list(self); },
     [self](atom::status) -> std::string {

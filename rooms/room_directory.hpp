@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 #include "rooms/room_core.hpp"
 #include "runtime/restart_policy.hpp"
 
@@ -20,7 +21,7 @@
 // It creates the configured rooms at start, creates rooms for new names on
 // demand (when allowed), and restarts a room that dies.
 //
-// Messages:
+// Messages (room_directory_actor in core/actors.hpp):
 //   (deliver_atom, epoch, partition:int32, offset:int64, value)  from the bus
 //   (forwarded_atom, epoch, partition, offset, value)  a record another
 //       cluster node consumed: applied to its room, never committed here
@@ -39,7 +40,7 @@ struct room_decl {
 };
 
 struct room_entry {
-  caf::actor handle;
+  room_actor handle;
   room_class cls;
   restart_policy policy;
   bool failed = false;
@@ -62,8 +63,8 @@ struct partition_progress {
 struct room_directory_state {
   static inline const char* name = "room_directory";
   directory_options opts;
-  caf::actor bus;
-  caf::actor node;
+  bus_actor bus;
+  node_actor node;
   std::map<std::string, room_entry> rooms;
   std::map<int32_t, partition_progress> partitions;
   // Forwarded records handed to rooms and not yet applied, per partition:
@@ -78,16 +79,16 @@ struct room_directory_state {
   uint64_t dropped_failed = 0;  // in flight to a room that gave up
   uint64_t forwarded_out = 0;   // own records handed to the cluster
   uint64_t forwarded_in = 0;    // records other nodes consumed
-  caf::actor cluster;           // set when clustered (cluster/cluster.hpp)
+  forward_actor cluster;        // set when clustered (cluster/cluster.hpp)
   bool subscribed = false;
 };
 
 // The directory's own figures in its status reply.
 void write_status(json::writer& w, const room_directory_state& st);
 
-caf::behavior room_directory(caf::stateful_actor<room_directory_state>* self,
-                             std::vector<room_decl> rooms,
-                             directory_options opts, caf::actor bus,
-                             caf::actor node);
+room_directory_actor::behavior_type room_directory(
+  room_directory_actor::stateful_pointer<room_directory_state> self,
+  std::vector<room_decl> rooms, directory_options opts, bus_actor bus,
+  node_actor node);
 
 } // namespace flux

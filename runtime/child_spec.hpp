@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include "core/actors.hpp"
+
 // How a supervisor starts one child, and starts it again after a crash.
 // Components that are supervised (pollers, the Kafka bus's actors) hand
 // their specs up without depending on the supervisor itself.
@@ -13,7 +15,9 @@ namespace flux {
 struct child_spec {
   std::string name; // unique within the supervisor, e.g. "weather.london"
   std::string kind; // e.g. "poller"
-  std::function<caf::actor(caf::event_based_actor*)> start;
+  // Spawns the child from the supervisor (`parent`); every child answers
+  // status, so the node can list it.
+  std::function<status_actor(caf::local_actor* parent)> start;
 };
 
 } // namespace flux

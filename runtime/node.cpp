@@ -11,7 +11,7 @@ namespace flux {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<node_state>*;
+using self_ptr = node_actor::stateful_pointer<node_state>;
 
 // Adds the node's own view (restarts) to an actor's status object.
 std::string with_restarts(std::string reply, int64_t restarts) {
@@ -51,45 +51,44 @@ void set_health(node_state& st, const std::string& component, bool ok,
 }
 
 // Sessions close their client with 1001 and end; everything else ends.
-void end_member(self_ptr self, const caf::actor& member,
-                const std::string& kind) {
-  if (kind == "session")
-    self->send(member, atom::close_v, close_code::going_away,
+void end_member(self_ptr self, const node_member& m) {
+  if (m.session)
+    self->send(m.session, atom::close_v, close_code::going_away,
                std::string{"server shutting down"});
   else
-    self->send_exit(member, caf::exit_reason::user_shutdown);
+    self->send_exit(m.handle, caf::exit_reason::user_shutdown);
 }
 
-void on_join(self_ptr self, const caf::actor& member, const std::string& kind,
-             const std::string& name, int64_t restarts) {
+void on_join(self_ptr self, node_member m) {
   auto& st = self->state;
   ++st.counters.handled;
-  self->monitor(member);
-  st.members[member.address()] = node_member{member, kind, name, restarts};
+  self->monitor(m.handle);
+  auto restarts = m.restarts;
+  auto name = m.name;
+  auto& member = st.members[m.handle.address()] = std::move(m);
   // A member that joins once shutdown began (an upgrade already under way,
   // a room or child restarted just before its parent ended) is told the
   // same as the others: otherwise it would outlive the node and the
   // process would wait for it forever.
   if (st.shutting_down)
-    end_member(self, member, kind);
+    end_member(self, member);
   if (restarts > 0) {
     st.unhealthy.erase(name);
     st.serving.erase(name);
   }
 }
 
-caf::message do_ready(self_ptr self) {
+caf::result<bool, std::string, std::string> do_ready(self_ptr self) {
   auto& st = self->state;
   ++st.counters.handled;
-  return caf::make_message(st.unhealthy.empty() && !st.shutting_down,
-                           problems_json(st),
-                           std::string{node_state_name(st)});
+  return {st.unhealthy.empty() && !st.shutting_down, problems_json(st),
+          std::string{node_state_name(st)}};
 }
 
 // /stats: the node's state, then every member's status reply (with its
 // restarts), the node's own first; a member that does not answer in time
 // only counts as unresponsive.
-void do_status(self_ptr self) {
+caf::result<std::string> do_status(self_ptr self) {
   auto& st = self->state;
   ++st.counters.handled;
   std::map<std::string, uint64_t> counts{{"node", 1}};
@@ -107,8 +106,8 @@ void do_status(self_ptr self) {
     w.end_object();
     w.kv("unresponsive", unresponsive);
   };
-  auto g = status_gather::make(self->make_response_promise(), "actors",
-                               std::move(head));
+  auto promise = self->make_response_promise<std::string>();
+  auto g = status_gather::make(promise, "actors", std::move(head));
   g->add(status_reply(self, "node", "node"));
   for (auto& [addr, m] : st.members) {
     auto restarts = m.restarts;
@@ -120,6 +119,7 @@ void do_status(self_ptr self) {
       nullptr, atom::status_v);
   }
   g->release();
+  return promise;
 }
 
 bool do_shutdown(self_ptr self) {
@@ -129,7 +129,7 @@ bool do_shutdown(self_ptr self) {
   log::info("node", "shutting down",
             {{"members", std::to_string(st.members.size())}});
   for (auto& [addr, m] : st.members)
-    end_member(self, m.handle, m.kind);
+    end_member(self, m);
   return true;
 }
 
@@ -150,14 +150,17 @@ void write_status(json::writer& w, const node_state& st) {
   w.kv("state", node_state_name(st));
 }
 
-caf::behavior node(self_ptr self) {
+node_actor::behavior_type node(self_ptr self) {
   self->set_down_handler([self](caf::down_msg& msg) {
     self->state.members.erase(msg.source);
   });
   return {
-    [self](atom::join, const caf::actor& member, const std::string& kind,
+    [self](atom::join, const status_actor& member, const std::string& kind,
            const std::string& name, int64_t restarts) {
-      on_join(self, member, kind, name, restarts);
+      on_join(self, node_member{member, session_actor{}, kind, name, restarts});
+    },
+    [self](atom::join, const session_actor& session, const std::string& id) {
+      on_join(self, node_member{session, session, "session", id, 0});
     },
     [self](atom::health, const std::string& component, bool ok,
            const std::string& reason, bool serving) {
@@ -165,7 +168,7 @@ caf::behavior node(self_ptr self) {
       set_health(self->state, component, ok, reason, serving);
     },
     [self](atom::ready) { return do_ready(self); },
-    [self](atom::status) { do_status(self); },
+    [self](atom::status) { return do_status(self); },
     [self](atom::shutdown) { return do_shutdown(self); },
   };
 }

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 
 // The node is the root of a Flux process: every long-lived actor joins it,
 // it monitors them all, and it answers for the whole process: `status`
@@ -19,8 +20,9 @@
 // broker is unreachable: snapshots and history are still served) or
 // "not_ready" (a component failed, or the node is shutting down).
 //
-// Messages:
-//   (join_atom, actor, kind, name, restarts:int64)
+// Messages (node_actor in core/actors.hpp):
+//   (join_atom, member, kind, name, restarts:int64)
+//   (join_atom, session, id)   a session: closed with going-away at shutdown
 //   (health_atom, component, ok:bool, reason, serving:bool)
 //       a component's health changed; unhealthy means not_ready, unhealthy
 //       but serving means degraded
@@ -33,7 +35,8 @@
 namespace flux {
 
 struct node_member {
-  caf::actor handle;
+  status_actor handle;
+  session_actor session; // set for sessions, which are closed, not ended
   std::string kind;
   std::string name;
   int64_t restarts = 0;
@@ -55,6 +58,6 @@ const char* node_state_name(const node_state& st);
 // /stats; `restarts` is always 0, like the node's view of the others').
 void write_status(json::writer& w, const node_state& st);
 
-caf::behavior node(caf::stateful_actor<node_state>* self);
+node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self);
 
 } // namespace flux

@@ -3,13 +3,13 @@
 namespace flux {
 
 std::shared_ptr<status_gather>
-status_gather::make(caf::response_promise promise, std::string list_key,
+status_gather::make(status_promise promise, std::string list_key,
                     head_writer head) {
   return std::make_shared<status_gather>(std::move(promise),
                                          std::move(list_key), std::move(head));
 }
 
-status_gather::status_gather(caf::response_promise promise,
+status_gather::status_gather(status_promise promise,
                              std::string list_key, head_writer head)
   : promise_(std::move(promise)),
     list_key_(std::move(list_key)),

@@ -21,6 +21,8 @@
 // or first. The head is written last, so it may count the failed asks.
 namespace flux {
 
+using status_promise = caf::typed_response_promise<std::string>;
+
 class status_gather : public std::enable_shared_from_this<status_gather> {
 public:
   using head_writer = std::function<void(json::writer&, uint64_t failed)>;
@@ -29,15 +31,15 @@ public:
 
   // Holds the answer back until release(): the asks go out first.
   static std::shared_ptr<status_gather>
-  make(caf::response_promise promise, std::string list_key, head_writer head);
+  make(status_promise promise, std::string list_key, head_writer head);
 
   void add(std::string entry);
   void add_first(std::string entry);
 
   // Sends `request` to `whom`; its reply goes to on_reply, a failure is
   // counted and goes to on_error (when set).
-  template <class... Ts>
-  void ask(caf::event_based_actor* self, const caf::actor& whom,
+  template <class Self, class Handle, class... Ts>
+  void ask(Self* self, const Handle& whom,
            std::chrono::seconds timeout, reply_handler on_reply,
            error_handler on_error, Ts&&... request) {
     ++pending_;
@@ -59,13 +61,13 @@ public:
   // Every ask is out: answer once they are all in.
   void release() { done_one(); }
 
-  status_gather(caf::response_promise promise, std::string list_key,
+  status_gather(status_promise promise, std::string list_key,
                 head_writer head);
 
 private:
   void done_one();
 
-  caf::response_promise promise_;
+  status_promise promise_;
   std::string list_key_;
   head_writer head_;
   std::vector<std::string> entries_;

@@ -8,7 +8,7 @@ namespace flux {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<supervisor_state>*;
+using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
 void start_child(self_ptr self, supervised_child& child) {
   child.handle = child.spec.start(self);
@@ -52,7 +52,7 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   for (auto& [name, child] : self->state.children) {
     if (!child.handle || child.handle.address() != msg.source)
       continue;
-    child.handle = caf::actor{};
+    child.handle = status_actor{};
     if (msg.reason == caf::exit_reason::normal
         || msg.reason == caf::exit_reason::user_shutdown)
       child.state = "stopped";
@@ -91,15 +91,15 @@ void write_status(json::writer& w, const supervisor_state& st) {
   w.end_array();
 }
 
-caf::behavior supervisor(self_ptr self, std::string id,
-                         std::vector<child_spec> specs, restart_limits limits,
-                         caf::actor node) {
+supervisor_actor::behavior_type
+supervisor(self_ptr self, std::string id, std::vector<child_spec> specs,
+           restart_limits limits, node_actor node) {
   self->state.id = std::move(id);
   self->state.node = std::move(node);
   for (auto& spec : specs) {
     auto name = spec.name;
     auto [it, _] = self->state.children.emplace(
-      name, supervised_child{std::move(spec), caf::actor{},
+      name, supervised_child{std::move(spec), status_actor{},
                              restart_policy{limits}, "running", ""});
     start_child(self, it->second);
   }

@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 #include "runtime/child_spec.hpp"
 #include "runtime/restart_policy.hpp"
 
@@ -17,7 +18,7 @@
 // restart-intensity limit; past it the child is marked failed and the node
 // is told (the node then reports itself not ready).
 //
-// Messages:
+// Messages (supervisor_actor in core/actors.hpp):
 //   (status_atom)            -> std::string JSON: children and their restarts
 //   (restart_atom, name)     internal, from the backoff timer
 //   down_msg / exit_msg      from children
@@ -25,7 +26,7 @@ namespace flux {
 
 struct supervised_child {
   child_spec spec;
-  caf::actor handle;
+  status_actor handle;
   restart_policy policy;
   std::string state = "running"; // running | restarting | failed
   std::string last_error;
@@ -34,7 +35,7 @@ struct supervised_child {
 struct supervisor_state {
   static inline const char* name = "supervisor";
   std::string id;
-  caf::actor node;
+  node_actor node;
   std::map<std::string, supervised_child> children;
   std::set<caf::actor_addr> linked; // children whose exit we still expect
   actor_counters counters;
@@ -43,8 +44,9 @@ struct supervisor_state {
 // The supervisor's own figures in its status reply: its children.
 void write_status(json::writer& w, const supervisor_state& st);
 
-caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
-                         std::string id, std::vector<child_spec> specs,
-                         restart_limits limits, caf::actor node);
+supervisor_actor::behavior_type
+supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
+           std::string id, std::vector<child_spec> specs,
+           restart_limits limits, node_actor node);
 
 } // namespace flux

@@ -52,19 +52,21 @@ void join(self_ptr self, const std::string& room, const std::string& id,
   st.subs[room].join_seq = seq;
   self
     ->request(st.directory, std::chrono::seconds{5}, atom::subscribe_v, room,
-              caf::actor{self}, epoch, pos, resume)
+              session_actor{self}, epoch, pos, resume)
     .then(
       [self, room, id, seq, resume, pos](bool resumed, std::string& reason,
                                          int64_t missed,
                             std::string& epoch, int64_t last_pos,
                             room_frames_ptr& frames) {
         auto& st = self->state;
-        auto handle = caf::actor_cast<caf::actor>(self->current_sender());
+        // The room answered (the directory delegated the join to it); its
+        // interface cannot carry its own handle (core/actors.hpp).
+        auto handle = caf::actor_cast<room_actor>(self->current_sender());
         auto i = st.subs.find(room);
         if (i == st.subs.end() || i->second.join_seq != seq) {
           // Unsubscribed (or re-joined) meanwhile: undo this join.
           if (i == st.subs.end() && handle)
-            self->send(handle, atom::unsubscribe_v, caf::actor{self});
+            self->send(handle, atom::unsubscribe_v, session_actor{self});
           return;
         }
         auto& sub = i->second;
@@ -140,8 +142,9 @@ void dispatch(self_ptr self, protocol::request& req) {
         if (i->second.link)
           st.socket->close_link(*i->second.link);
         if (i->second.room) {
-          self->send(i->second.room, atom::unsubscribe_v, caf::actor{self});
-          self->demonitor(i->second.room);
+          self->send(i->second.room, atom::unsubscribe_v,
+                     session_actor{self});
+          self->demonitor(i->second.room.address());
         }
         forget_waiting(self, req.room, i->second);
         st.subs.erase(i);
@@ -239,7 +242,7 @@ void start_socketio(self_ptr self) {
 void on_room_down(self_ptr self, const caf::down_msg& msg) {
   for (auto& [room, sub] : self->state.subs)
     if (sub.room && sub.room.address() == msg.source) {
-      sub.room = caf::actor{};
+      sub.room = room_actor{};
       self->delayed_send(self, std::chrono::milliseconds{200},
                          atom::resubscribe_v, room);
     }
@@ -267,10 +270,10 @@ void write_status(json::writer& w, const session_state& st) {
   w.kv("writes", out.writes);
 }
 
-caf::behavior session(self_ptr self, std::string id,
-                      std::shared_ptr<client_socket> socket,
-                      caf::actor directory, caf::actor node,
-                      session_options opts) {
+session_actor::behavior_type
+session(self_ptr self, std::string id, std::shared_ptr<client_socket> socket,
+        room_directory_actor directory, node_actor node,
+        session_options opts) {
   auto& st = self->state;
   st.id = std::move(id);
   st.socket = std::move(socket);
@@ -284,8 +287,7 @@ caf::behavior session(self_ptr self, std::string id,
   st.tokens = opts.request_burst;
   st.tokens_at_ms = st.connected_ms = now_ms();
   if (node)
-    self->send(node, atom::join_v, caf::actor{self}, std::string{"session"},
-               st.id, int64_t{0});
+    self->send(node, atom::join_v, session_actor{self}, st.id);
   if (opts.wire == wire_format::socketio)
     start_socketio(self);
   else

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "core/actor_stats.hpp"
+#include "core/actors.hpp"
 #include "sessions/client_socket.hpp"
 #include "sessions/session_options.hpp"
 #include "wire/socketio_dialogue.hpp"
@@ -18,7 +19,7 @@
 // when it falls behind (conflation, then a 4008 close), is in
 // session_delivery.hpp.
 //
-// Messages:
+// Messages (session_actor in core/actors.hpp):
 //   (client_text_atom, text)      a message from the client (socket thread)
 //   (drained_atom)                the socket's queue drained (asked for)
 //   (closed_atom)                 the socket is gone
@@ -34,7 +35,7 @@
 namespace flux {
 
 struct subscription {
-  caf::actor room;       // set once joined
+  room_actor room;       // set once joined
   std::string epoch;
   int64_t last_pos = -1; // position of the last frame queued for the client
   uint64_t join_seq = 0; // ignores replies to superseded joins
@@ -60,7 +61,7 @@ struct session_state {
   static inline const char* name = "session";
   std::string id;
   std::shared_ptr<client_socket> socket;
-  caf::actor directory;
+  room_directory_actor directory;
   session_options opts;
   bool closing = false;
   std::map<std::string, subscription> subs;
@@ -109,9 +110,9 @@ inline size_t snapshot_piece_bytes(const session_options& o) {
 // The session's own figures in its status reply.
 void write_status(json::writer& w, const session_state& st);
 
-caf::behavior session(caf::stateful_actor<session_state>* self, std::string id,
-                      std::shared_ptr<client_socket> socket,
-                      caf::actor directory, caf::actor node,
-                      session_options opts);
+session_actor::behavior_type
+session(session_actor::stateful_pointer<session_state> self, std::string id,
+        std::shared_ptr<client_socket> socket, room_directory_actor directory,
+        node_actor node, session_options opts);
 
 } // namespace flux

@@ -16,7 +16,7 @@
 // a quarter of the budget, see room_options) go first, as the client reads.
 namespace flux::delivery {
 
-using self_ptr = caf::stateful_actor<session_state>*;
+using self_ptr = session_actor::stateful_pointer<session_state>;
 
 // Closes the connection (once) and ends the session.
 void close_client(self_ptr self, uint16_t code, std::string reason);

@@ -20,6 +20,18 @@
 
 namespace flux::tests {
 
+// The actor class behind a handle: typed handles have a typed base.
+template <class Handle>
+struct actor_base {
+  using type = caf::event_based_actor;
+};
+template <class... Sigs>
+struct actor_base<caf::typed_actor<Sigs...>> {
+  using type = caf::typed_event_based_actor<Sigs...>;
+};
+template <class Handle>
+using actor_base_t = typename actor_base<Handle>::type;
+
 struct test_config : caf::actor_system_config {
   test_config() {
     set("scheduler.policy", caf::atom("testing"));
@@ -39,12 +51,21 @@ struct fixture {
     sched.run();
   }
 
-  template <class State>
-  State& state_of(const caf::actor& a) {
+  // The state of the actor behind `a`, spawned with the interface `a` has.
+  template <class State, class Handle>
+  State& state_of(const Handle& a) {
     auto ptr = caf::actor_cast<caf::abstract_actor*>(a);
-    return dynamic_cast<caf::stateful_actor<State>&>(*ptr).state;
+    return dynamic_cast<caf::stateful_actor<State, actor_base_t<Handle>>&>(
+             *ptr)
+      .state;
   }
 };
+
+// Ends every actor given (of any interface).
+template <class... Handles>
+void end_all(const Handles&... actors) {
+  (caf::anon_send_exit(actors, caf::exit_reason::user_shutdown), ...);
+}
 
 // Records what a session writes instead of sending it over a network. A
 // write starts as the real socket's would and stays in progress until the
@@ -54,7 +75,7 @@ struct recording_socket : client_socket {
   uint16_t close_code = 0;
   std::string close_reason;
   bool writing = false;
-  caf::actor session; // told when the queue drains, if it asked
+  session_actor session; // told when the queue drains, if it asked
   uint64_t drained_notices = 0;
 
   // The write in progress completes; the next batch (if any) starts.
@@ -99,8 +120,9 @@ inline caf::behavior probe(caf::stateful_actor<probe_state>* self) {
       for (auto& f : burst.frames)
         self->state.frames.emplace_back(f.pos, f.frame);
     },
-    [self](atom::join, const caf::actor&, const std::string&,
+    [self](atom::join, const status_actor&, const std::string&,
            const std::string&, int64_t) {},
+    [self](atom::join, const session_actor&, const std::string&) {},
     [self](atom::health, const std::string& who, bool ok, const std::string&,
            bool) {
       self->state.ready_changes.push_back(who + (ok ? ":ok" : ":failed"));
@@ -122,12 +144,12 @@ void drain_socket(Fixture& f, recording_socket& sock) {
 // Bus, directory with the stream room "t", and one session over a
 // recording socket (8 KB queue budget), subscribed to "t".
 struct subscribed_session {
-  caf::actor node_probe;
-  caf::actor bus;
-  caf::actor dir;
+  caf::actor node_probe; // stands in for the node
+  bus_actor bus;
+  room_directory_actor dir;
   std::shared_ptr<recording_socket> sock;
   session_options sopts;
-  caf::actor s;
+  session_actor s;
 
   template <class Fixture>
   explicit subscribed_session(Fixture& f)
@@ -139,9 +161,10 @@ struct subscribed_session {
     dopts.room.snapshot_piece_bytes = sopts.queue_budget_bytes / 4;
     dir = sys_.spawn(room_directory,
                      std::vector<room_decl>{{"t", room_class::stream}},
-                     dopts, bus, node_probe);
+                     dopts, bus, caf::actor_cast<node_actor>(node_probe));
     sock = std::make_shared<recording_socket>();
-    s = sys_.spawn(session, std::string{"s-1"}, sock, dir, node_probe, sopts);
+    s = sys_.spawn(session, std::string{"s-1"}, sock, dir,
+                   caf::actor_cast<node_actor>(node_probe), sopts);
     sock->session = s;
     run_();
     caf::anon_send(s, atom::client_text_v,
@@ -163,17 +186,17 @@ struct subscribed_session {
   }
 
   // A second client's session on the same directory, started and idle.
-  caf::actor another_session(const std::shared_ptr<recording_socket>& sock) {
-    auto s2 = sys_.spawn(session, std::string{"s-2"}, sock, dir, node_probe,
-                         sopts);
+  session_actor
+  another_session(const std::shared_ptr<recording_socket>& sock) {
+    auto s2 = sys_.spawn(session, std::string{"s-2"}, sock, dir,
+                         caf::actor_cast<node_actor>(node_probe), sopts);
     sock->session = s2;
     run_();
     return s2;
   }
 
   void stop() {
-    for (auto& a : {s, dir, bus, node_probe})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    end_all(s, dir, bus, node_probe);
     run_();
   }
 

@@ -35,8 +35,8 @@ struct net_config : caf::actor_system_config {
 struct cluster_node {
   net_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor node = sys.spawn(flux::node);
-  caf::actor cluster;
+  node_actor node = sys.spawn(flux::node);
+  cluster_actor cluster;
   uint16_t port = 0;
 
   cluster_node(std::vector<std::string> peers, uint16_t want_port = 0) {
@@ -104,7 +104,7 @@ bool eventually(F f, std::chrono::milliseconds limit = 10s) {
 struct record_sink {
   explicit record_sink(cluster_node& n) : self(n.sys) {
     caf::anon_send(n.cluster, atom::subscribe_v,
-                   caf::actor_cast<caf::actor>(self));
+                   caf::actor_cast<forwarded_actor>(self));
   }
 
   // The offsets of the next `n` forwarded records of `epoch`, in arrival

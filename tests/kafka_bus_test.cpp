@@ -13,6 +13,7 @@
 
 using namespace flux;
 using namespace flux::bus;
+using flux::tests::end_all;
 
 namespace {
 
@@ -32,7 +33,7 @@ caf::behavior stub(caf::stateful_actor<stub_state>* self) {
       self->state.seqs.push_back(seq);
     },
     [self](atom::subscribe, const std::string& topic, const std::string& group,
-           const caf::actor&) -> int32_t {
+           const record_actor&) -> int32_t {
       self->state.subscribed.push_back(topic + "/" + group);
       return 4;
     },
@@ -51,11 +52,11 @@ caf::behavior stub(caf::stateful_actor<stub_state>* self) {
 struct fixture : tests::fixture {
   stub_state& stub_of(const caf::actor& a) { return state_of<stub_state>(a); }
 
-  kafka_bus_state& bus_of(const caf::actor& a) {
+  kafka_bus_state& bus_of(const kafka_bus_actor& a) {
     return state_of<kafka_bus_state>(a);
   }
 
-  caf::actor spawn_bus(node_role role, const caf::actor& node) {
+  kafka_bus_actor spawn_bus(node_role role, const caf::actor& node) {
     kafka_bus_options o;
     o.role = role;
     o.kafka.topic = "t";
@@ -64,7 +65,7 @@ struct fixture : tests::fixture {
     // The bus keeps buffer_events + max_in_flight unconfirmed events.
     o.kafka.buffer_events = 2;
     o.kafka.max_in_flight = 1;
-    return sys.spawn(kafka_bus, o, node);
+    return sys.spawn(kafka_bus, o, caf::actor_cast<node_actor>(node));
   }
 
   static event ev(const std::string& id, event_kind kind = event_kind::update) {
@@ -94,8 +95,8 @@ TEST_CASE_FIXTURE(fixture, "kafka bus buffers publishes until a producer "
   CHECK(bus_of(bus).retained.size() == 3);
   CHECK(bus_of(bus).retained.dropped_snapshots() == 1);
   auto producer = sys.spawn(stub);
-  caf::anon_send(bus, atom::join_v, producer, std::string{"kafka_producer"},
-                 std::string{"producer"}, int64_t{0});
+  caf::anon_send(bus, atom::join_v,
+                 caf::actor_cast<kafka_producer_actor>(producer));
   run();
   CHECK(stub_of(producer).published == std::vector<std::string>{"a", "b", "c"});
   caf::anon_send(bus, atom::publish_v, ev("d"));
@@ -112,8 +113,8 @@ TEST_CASE_FIXTURE(fixture, "kafka bus buffers publishes until a producer "
   caf::anon_send(bus, atom::publish_v, ev("e"));
   run();
   auto successor = sys.spawn(stub);
-  caf::anon_send(bus, atom::join_v, successor, std::string{"kafka_producer"},
-                 std::string{"producer"}, int64_t{1});
+  caf::anon_send(bus, atom::join_v,
+                 caf::actor_cast<kafka_producer_actor>(successor));
   run();
   CHECK(stub_of(successor).published == std::vector<std::string>{"e"});
   caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
@@ -132,13 +133,13 @@ TEST_CASE_FIXTURE(fixture, "kafka bus replays the subscription to a restarted "
   int32_t partitions = -1;
   auto client = sys.spawn([&](caf::event_based_actor* self) {
     self->request(bus, caf::infinite, atom::subscribe_v, std::string{"t"},
-                  std::string{"g"}, directory)
+                  std::string{"g"}, caf::actor_cast<record_actor>(directory))
       .then([&](int32_t n) { partitions = n; });
   });
   run();
   CHECK(partitions == 4);
-  caf::anon_send(bus, atom::join_v, consumer, std::string{"kafka_consumer"},
-                 std::string{"consumer"}, int64_t{0});
+  caf::anon_send(bus, atom::join_v,
+                 caf::actor_cast<kafka_consumer_actor>(consumer));
   run();
   CHECK(stub_of(consumer).subscribed == std::vector<std::string>{"t/g"});
   caf::anon_send(bus, atom::commit_v, std::string{"t"}, std::string{"g"},
@@ -148,16 +149,15 @@ TEST_CASE_FIXTURE(fixture, "kafka bus replays the subscription to a restarted "
   caf::anon_send_exit(consumer, caf::exit_reason::kill);
   run();
   auto successor = sys.spawn(stub);
-  caf::anon_send(bus, atom::join_v, successor, std::string{"kafka_consumer"},
-                 std::string{"consumer"}, int64_t{1});
+  caf::anon_send(bus, atom::join_v,
+                 caf::actor_cast<kafka_consumer_actor>(successor));
   run();
   CHECK(stub_of(successor).subscribed == std::vector<std::string>{"t/g"});
   // The gateway role does not produce.
   caf::anon_send(bus, atom::publish_v, ev("x"));
   run();
   CHECK(bus_of(bus).rejected == 1);
-  for (auto& a : {bus, directory, successor, node})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(bus, directory, successor, node);
   run();
 }
 
@@ -167,8 +167,8 @@ TEST_CASE_FIXTURE(fixture, "kafka bus hands the events a crashed producer "
   auto bus = spawn_bus(node_role::all, node);
   auto producer = sys.spawn(stub);
   run();
-  caf::anon_send(bus, atom::join_v, producer, std::string{"kafka_producer"},
-                 std::string{"producer"}, int64_t{0});
+  caf::anon_send(bus, atom::join_v,
+                 caf::actor_cast<kafka_producer_actor>(producer));
   run();
   for (auto id : {"a", "b", "c"})
     caf::anon_send(bus, atom::publish_v, ev(id));
@@ -188,8 +188,8 @@ TEST_CASE_FIXTURE(fixture, "kafka bus hands the events a crashed producer "
   caf::anon_send(bus, atom::publish_v, ev("d"));
   run();
   auto successor = sys.spawn(stub);
-  caf::anon_send(bus, atom::join_v, successor, std::string{"kafka_producer"},
-                 std::string{"producer"}, int64_t{1});
+  caf::anon_send(bus, atom::join_v,
+                 caf::actor_cast<kafka_producer_actor>(successor));
   run();
   CHECK(stub_of(successor).published
         == std::vector<std::string>{"a", "c", "d"});
@@ -204,8 +204,7 @@ TEST_CASE_FIXTURE(fixture, "kafka bus hands the events a crashed producer "
   run();
   CHECK(bus_of(bus).retained.empty());
   CHECK(bus_of(bus).confirmed == 4);
-  for (auto& a : {bus, successor, node})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(bus, successor, node);
   run();
 }
 
@@ -291,7 +290,8 @@ TEST_CASE_FIXTURE(fixture, "kafka bus in the pollers role does not consume") {
   int32_t partitions = -1;
   auto client = sys.spawn([&](caf::event_based_actor* self) {
     self->request(bus, caf::infinite, atom::subscribe_v, std::string{"t"},
-                  std::string{"g"}, caf::actor{self})
+                  std::string{"g"},
+                  caf::actor_cast<record_actor>(caf::actor{self}))
       .then([&](int32_t n) { partitions = n; });
   });
   run();

@@ -92,14 +92,13 @@ TEST_CASE_FIXTURE(fixture, "members that join once shutdown began are ended "
     return {[](int) {}};
   });
   run();
-  caf::anon_send(n, atom::join_v, room, std::string{"room"},
-                 std::string{"room t"}, int64_t{1});
-  caf::anon_send(n, atom::join_v, session, std::string{"session"},
-                 std::string{"s-1"}, int64_t{0});
+  caf::anon_send(n, atom::join_v, caf::actor_cast<status_actor>(room),
+                 std::string{"room"}, std::string{"room t"}, int64_t{1});
+  caf::anon_send(n, atom::join_v, caf::actor_cast<session_actor>(session),
+                 std::string{"s-1"});
   run();
   CHECK(room_down);
   CHECK(told == "1001 server shutting down");
-  for (auto& a : {n, session, watcher})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(n, session, watcher);
   run();
 }

@@ -53,7 +53,8 @@ TEST_CASE_FIXTURE(fixture, "a timed-out fetch stays in flight until its "
   o.timeout = std::chrono::milliseconds{500};
   o.max_backoff = std::chrono::milliseconds{200};
   o.breaker.failure_threshold = 0;
-  auto p = sys.spawn(poller, std::shared_ptr<source>{src}, bus, o);
+  auto p = sys.spawn(poller, std::shared_ptr<source>{src},
+                    caf::actor_cast<bus_actor>(bus), o);
   run();
   advance(std::chrono::milliseconds{1});
   REQUIRE(src->fetches == 1);
@@ -86,8 +87,7 @@ TEST_CASE_FIXTURE(fixture, "a timed-out fetch stays in flight until its "
   CHECK(st.published == 1);
   CHECK_FALSE(st.stale);
   CHECK(st.late == 1);
-  for (auto& a : {p, bus})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(p, bus);
   run();
 }
 
@@ -101,8 +101,10 @@ TEST_CASE_FIXTURE(fixture, "pollers sharing a host's bucket share its budget") {
   o.interval = std::chrono::milliseconds{10};
   o.pacer = std::make_shared<rate_limiter>(6, 2); // 2 at once, then 1 / 10 s
   o.pacer_key = "host";
-  auto pa = sys.spawn(poller, std::shared_ptr<source>{a}, bus, o);
-  auto pb = sys.spawn(poller, std::shared_ptr<source>{b}, bus, o);
+  auto pa = sys.spawn(poller, std::shared_ptr<source>{a},
+                     caf::actor_cast<bus_actor>(bus), o);
+  auto pb = sys.spawn(poller, std::shared_ptr<source>{b},
+                     caf::actor_cast<bus_actor>(bus), o);
   run();
   for (int i = 0; i < 30; ++i) {
     advance(std::chrono::milliseconds{10});
@@ -115,7 +117,6 @@ TEST_CASE_FIXTURE(fixture, "pollers sharing a host's bucket share its budget") {
   CHECK(a->fetches + b->fetches == 2); // the burst, then no token (10 s)
   CHECK(state_of<poller_state>(pa).rate_limited
           + state_of<poller_state>(pb).rate_limited > 0);
-  for (auto& x : {pa, pb, bus})
-    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  end_all(pa, pb, bus);
   run();
 }

@@ -38,8 +38,10 @@ TEST_CASE_FIXTURE(fixture, "malformed records are skipped and counted, and "
   auto cluster_probe = sys.spawn(forward_probe);
   auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
   auto dir = sys.spawn(room_directory, std::vector<room_decl>{},
-                       directory_options{}, bus, node_probe);
-  caf::anon_send(dir, atom::forward_v, cluster_probe);
+                       directory_options{}, bus,
+                       caf::actor_cast<node_actor>(node_probe));
+  caf::anon_send(dir, atom::forward_v,
+                 caf::actor_cast<forward_actor>(cluster_probe));
   run();
   caf::anon_send(dir, atom::deliver_v, std::string{"E"}, int32_t{0},
                  int64_t{0}, std::string{"{not json"});
@@ -74,8 +76,7 @@ TEST_CASE_FIXTURE(fixture, "malformed records are skipped and counted, and "
   run();
   CHECK(st.forwarded_in == 1);
   CHECK(st.forwarded_out == 1);
-  for (auto& a : {dir, bus, node_probe, cluster_probe})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(dir, bus, node_probe, cluster_probe);
   run();
 }
 
@@ -91,7 +92,7 @@ struct commit_bus_state {
 caf::behavior commit_bus(caf::stateful_actor<commit_bus_state>* self) {
   return {
     [](atom::subscribe, const std::string&, const std::string&,
-       const caf::actor&) { return int32_t{1}; },
+       const record_actor&) { return int32_t{1}; },
     [self](atom::commit, const std::string&, const std::string&,
            int32_t partition, int64_t next) {
       self->state.commits.emplace_back(partition, next);
@@ -101,15 +102,16 @@ caf::behavior commit_bus(caf::stateful_actor<commit_bus_state>* self) {
 
 // A directory with the stream room "t" over a commit_bus.
 struct directory_over_commit_bus {
-  caf::actor bus;
-  caf::actor dir;
+  caf::actor bus; // a commit_bus
+  room_directory_actor dir;
 
   template <class Fixture>
   explicit directory_over_commit_bus(Fixture& f) {
     bus = f.sys.spawn(commit_bus);
     dir = f.sys.spawn(room_directory,
                       std::vector<room_decl>{{"t", room_class::stream}},
-                      directory_options{}, bus, caf::actor{});
+                      directory_options{}, caf::actor_cast<bus_actor>(bus),
+                      node_actor{});
     f.run();
   }
 
@@ -122,7 +124,7 @@ struct directory_over_commit_bus {
   // messages before it sees the room go: what they hand the room is never
   // applied.
   template <class Fixture>
-  void kill_unnoticed(Fixture& f, const caf::actor& room, int routed) {
+  void kill_unnoticed(Fixture& f, const room_actor& room, int routed) {
     caf::anon_send_exit(room, caf::exit_reason::kill);
     f.sched.prioritize(room);
     f.sched.run_once();
@@ -134,8 +136,7 @@ struct directory_over_commit_bus {
 
   template <class Fixture>
   void stop(Fixture& f) {
-    for (auto& a : {dir, bus})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    end_all(dir, bus);
     f.run();
   }
 };

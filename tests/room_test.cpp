@@ -16,11 +16,13 @@ using namespace flux::tests;
 TEST_CASE_FIXTURE(fixture, "a room shares one serialized frame with all "
                            "subscribers") {
   auto r = sys.spawn(room, std::string{"r"}, room_class::snapshot,
-                     room_options{});
+                     room_options{}, commit_actor{});
   auto a = sys.spawn(probe);
   auto b = sys.spawn(probe);
-  caf::anon_send(r, atom::subscribe_v, a, std::string{}, int64_t{-1}, false);
-  caf::anon_send(r, atom::subscribe_v, b, std::string{}, int64_t{-1}, false);
+  caf::anon_send(r, atom::subscribe_v, caf::actor_cast<session_actor>(a),
+                 std::string{}, int64_t{-1}, false);
+  caf::anon_send(r, atom::subscribe_v, caf::actor_cast<session_actor>(b),
+                 std::string{}, int64_t{-1}, false);
   caf::anon_send(r, atom::deliver_v, make_event("e1", "r", "{\"v\":1}"),
                  std::string{"E"}, int64_t{3}, int32_t{0});
   caf::anon_send(r, atom::deliver_v, make_event("e1", "r", "{\"v\":1}"),
@@ -120,17 +122,19 @@ TEST_CASE_FIXTURE(fixture, "a room sends a burst of events to each "
                            "subscriber as one message, in order, and a "
                            "subscriber joining mid-burst gets none twice") {
   auto r = sys.spawn(room, std::string{"r"}, room_class::stream,
-                     room_options{});
+                     room_options{}, commit_actor{});
   auto a = sys.spawn(probe);
   auto b = sys.spawn(probe);
-  caf::anon_send(r, atom::subscribe_v, a, std::string{}, int64_t{-1}, false);
+  caf::anon_send(r, atom::subscribe_v, caf::actor_cast<session_actor>(a),
+                 std::string{}, int64_t{-1}, false);
   run();
   for (int64_t pos = 1; pos <= 5; ++pos)
     caf::anon_send(r, atom::deliver_v,
                    make_event("e" + std::to_string(pos), "r", "1"),
                    std::string{"E"}, pos, int32_t{0});
   // b joins behind the burst: the join covers it, the fan-out must not.
-  caf::anon_send(r, atom::subscribe_v, b, std::string{}, int64_t{-1}, false);
+  caf::anon_send(r, atom::subscribe_v, caf::actor_cast<session_actor>(b),
+                 std::string{}, int64_t{-1}, false);
   run();
   auto& pa = state_of<probe_state>(a);
   REQUIRE(pa.frames.size() == 5);
@@ -147,7 +151,6 @@ TEST_CASE_FIXTURE(fixture, "a room sends a burst of events to each "
   CHECK(state_of<probe_state>(b).frames[0].first == 6);
   CHECK(state_of<room_state>(r).fanout_messages == 3);
   CHECK(state_of<room_state>(r).frames_out == 7);
-  for (auto& x : {a, b, r})
-    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  end_all(a, b, r);
   run();
 }

@@ -20,15 +20,16 @@ using namespace flux::tests;
 TEST_CASE_FIXTURE(fixture, "bus, directory, room and session deliver a "
                            "snapshot, then events, one write at a time") {
   auto node_probe = sys.spawn(probe);
+  auto node = caf::actor_cast<node_actor>(node_probe);
   auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
   directory_options dopts;
   auto dir = sys.spawn(room_directory, std::vector<room_decl>{{"r"}}, dopts,
-                       bus, node_probe);
+                       bus, node);
   run();
   caf::anon_send(bus, atom::publish_v, make_event("e1", "r", "{\"v\":1}"));
   run();
   auto sock = std::make_shared<recording_socket>();
-  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
+  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node,
                      session_options{});
   run();
   REQUIRE(sock->writes.size() == 1);
@@ -65,21 +66,21 @@ TEST_CASE_FIXTURE(fixture, "bus, directory, room and session deliver a "
   REQUIRE(sock->writes.size() == 4);
   CHECK(sock->writes[3].find("\"unknown_room\"") != std::string::npos);
   CHECK(state_of<room_directory_state>(dir).delivered == 2);
-  for (auto& a : {s, dir, bus, node_probe})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(s, dir, bus, node_probe);
   run();
 }
 
 TEST_CASE_FIXTURE(fixture, "a client that cannot keep up is closed with "
                            "4008 instead of growing memory") {
   auto node_probe = sys.spawn(probe);
+  auto node = caf::actor_cast<node_actor>(node_probe);
   auto bus = sys.spawn(bus::embedded_bus, bus::embedded_bus_options{});
   auto dir = sys.spawn(room_directory, std::vector<room_decl>{{"r"}},
-                       directory_options{}, bus, node_probe);
+                       directory_options{}, bus, node);
   auto sock = std::make_shared<recording_socket>();
   session_options sopts;
   sopts.queue_budget_bytes = 8192;
-  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node_probe,
+  auto s = sys.spawn(session, std::string{"s-1"}, sock, dir, node,
                      sopts);
   run();
   caf::anon_send(s, atom::client_text_v,
@@ -92,8 +93,7 @@ TEST_CASE_FIXTURE(fixture, "a client that cannot keep up is closed with "
   run();
   CHECK(sock->close_code == close_code::slow_consumer);
   CHECK(sock->close_reason.find("slow consumer") != std::string::npos);
-  for (auto& a : {dir, bus, node_probe})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  end_all(dir, bus, node_probe);
   run();
 }
 

@@ -21,7 +21,7 @@ caf::behavior asker(caf::event_based_actor* self,
                     std::vector<caf::actor> members) {
   return {[self, members](atom::status) {
     auto g = status_gather::make(
-      self->make_response_promise(), "actors",
+      self->make_response_promise<std::string>(), "actors",
       [](json::writer& w, uint64_t failed) { w.kv("failed", failed); });
     g->add_first("\"me\"");
     for (auto& m : members)

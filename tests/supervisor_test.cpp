@@ -20,7 +20,13 @@ struct crasher_state {
 caf::behavior crasher(caf::stateful_actor<crasher_state>* self) {
   return {
     [self](atom::tick) { self->quit(caf::sec::runtime_error); },
+    [](atom::status) { return std::string{"{}"}; },
   };
+}
+
+// Makes a crasher (held as a status_actor, as a supervisor holds it) crash.
+void crash(const status_actor& child) {
+  caf::anon_send(caf::actor_cast<caf::actor>(child), atom::tick_v);
 }
 
 } // namespace
@@ -32,16 +38,16 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
   limits.initial_backoff = std::chrono::milliseconds{100};
   limits.max_restarts = 2;
   std::vector<child_spec> specs{
-    {"c", "test", [](caf::event_based_actor* self) {
-       return self->spawn(crasher);
+    {"c", "test", [](caf::local_actor* parent) {
+       return caf::actor_cast<status_actor>(parent->spawn(crasher));
      }}};
   auto sup = sys.spawn(supervisor, std::string{"s"}, specs, limits,
-                       node_probe);
+                       caf::actor_cast<node_actor>(node_probe));
   run();
   auto& st = state_of<supervisor_state>(sup);
   auto first = st.children.at("c").handle;
   REQUIRE(first);
-  caf::anon_send(first, atom::tick_v);
+  crash(first);
   run();
   CHECK(st.children.at("c").state == "restarting");
   CHECK_FALSE(st.children.at("c").handle);
@@ -51,11 +57,11 @@ TEST_CASE_FIXTURE(fixture, "the supervisor restarts a crashed child after a "
   REQUIRE(second);
   CHECK(second != first);
   CHECK(st.children.at("c").policy.total_restarts() == 1);
-  caf::anon_send(second, atom::tick_v);
+  crash(second);
   run();
   advance(std::chrono::milliseconds{500});
   CHECK(st.children.at("c").policy.total_restarts() == 2);
-  caf::anon_send(st.children.at("c").handle, atom::tick_v);
+  crash(st.children.at("c").handle);
   run();
   CHECK(st.children.at("c").state == "failed");
   auto& changes = state_of<probe_state>(node_probe).ready_changes;

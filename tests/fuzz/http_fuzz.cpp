@@ -68,9 +68,10 @@ std::shared_ptr<gw::context> make_context() {
     gw::parse_ingest_room(spec, r, why);
     o.ingest.parsed_rooms.push_back(r);
   }
-  o.ingest.bus = sys.spawn(stub_bus);
-  return std::make_shared<gw::context>(sys, std::move(o), sys.spawn(stub_node),
-                                       caf::actor{});
+  o.ingest.bus = caf::actor_cast<flux::bus_actor>(sys.spawn(stub_bus));
+  return std::make_shared<gw::context>(
+    sys, std::move(o), caf::actor_cast<flux::node_actor>(sys.spawn(stub_node)),
+    flux::room_directory_actor{});
 }
 
 void answer(const std::shared_ptr<gw::context>& ctx, const request& req) {
