@@ -14,9 +14,9 @@
 #include "runtime/child_spec.hpp"
 
 // The Kafka event bus as the rest of Flux sees it: one stable actor with
-// the embedded bus's contract (bus_actor, bus/embedded_bus.hpp) in front of the
-// supervised producer and consumer actors, whose handles change when they
-// are restarted.
+// the embedded bus's contract (bus_actor, bus/embedded_bus.hpp) in front of
+// the supervised producer and consumer actors, whose handles change when
+// they are restarted.
 //
 //   (publish_atom, event)               -> the producer as (publish_atom,
 //                                          seq, event); kept here until the

@@ -371,7 +371,7 @@ cluster_actor::behavior_type cluster(self_ptr self, cluster_options opts,
            int64_t offset, const std::string& value) {
       on_forwarded(self, epoch, partition, offset, value);
     },
-    // The peer comes untyped: an interface cannot name itself.
+    // Untyped on the wire (docs/architecture.md, "Messages").
     [self](atom::join, const caf::actor& peer, const std::string& name,
            const std::string& address) {
       on_hello(self, caf::actor_cast<cluster_actor>(peer), name, address);

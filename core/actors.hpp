@@ -12,13 +12,9 @@
 // Every long-lived actor's message interface, in one place: a message an
 // actor does not handle, or one with a wrong argument type (0 for
 // int64_t{0}), is a compile error at the send. What each message means is
-// said in the header of the actor that handles it; the data path through
-// these actors is in docs/architecture.md.
-//
-// Two seams stay dynamically typed, because a typed interface cannot name
-// itself: a cluster peer's hello carries the peer as caf::actor, and a
-// session learns its room from the sender of the room's join reply. Both
-// are cast to their interface where they arrive (cluster.cpp, session.cpp).
+// said in the header of the actor that handles it; which handle carries
+// which interface, and the two seams left dynamic, in docs/architecture.md
+// ("Messages").
 namespace flux {
 
 // -- what several actors share -----------------------------------------------

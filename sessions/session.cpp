@@ -59,8 +59,8 @@ void join(self_ptr self, const std::string& room, const std::string& id,
                             std::string& epoch, int64_t last_pos,
                             room_frames_ptr& frames) {
         auto& st = self->state;
-        // The room answered (the directory delegated the join to it); its
-        // interface cannot carry its own handle (core/actors.hpp).
+        // The room answered: the directory delegated the join to it
+        // (docs/architecture.md, "Messages").
         auto handle = caf::actor_cast<room_actor>(self->current_sender());
         auto i = st.subs.find(room);
         if (i == st.subs.end() || i->second.join_seq != seq) {
