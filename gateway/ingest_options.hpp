@@ -7,7 +7,6 @@
 #include <caf/config_option_set.hpp>
 
 #include "core/actors.hpp"
-
 #include "rooms/room_core.hpp"
 
 // The ingest.* section (POST /ingest/{room}, gateway/ingest.hpp).

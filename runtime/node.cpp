@@ -63,8 +63,6 @@ void on_join(self_ptr self, node_member m) {
   auto& st = self->state;
   ++st.counters.handled;
   self->monitor(m.handle);
-  auto restarts = m.restarts;
-  auto name = m.name;
   auto& member = st.members[m.handle.address()] = std::move(m);
   // A member that joins once shutdown began (an upgrade already under way,
   // a room or child restarted just before its parent ended) is told the
@@ -72,9 +70,9 @@ void on_join(self_ptr self, node_member m) {
   // process would wait for it forever.
   if (st.shutting_down)
     end_member(self, member);
-  if (restarts > 0) {
-    st.unhealthy.erase(name);
-    st.serving.erase(name);
+  if (member.restarts > 0) {
+    st.unhealthy.erase(member.name);
+    st.serving.erase(member.name);
   }
 }
 
