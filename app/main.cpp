@@ -15,6 +15,7 @@
 #include "app/shutdown.hpp"
 #include "app/sources.hpp"
 #include "app/startup.hpp"
+#include "auth/access_policy.hpp"
 #include "config/flux_config.hpp"
 #include "core/process.hpp"
 #include "core/shutdown_watchdog.hpp"
@@ -27,7 +28,8 @@ using namespace flux;
 namespace {
 
 // The node's start-up, step by step, then its stop.
-int run(flux_config& cfg) {
+int run(flux_config& cfg,
+        std::shared_ptr<const auth::access_policy> access) {
   process_start_ms(); // /stats counts the uptime from here
   app::start_logging(cfg);
   auto stop_signals = app::block_stop_signals();
@@ -49,7 +51,8 @@ int run(flux_config& cfg) {
     return 1;
   app::start_domains(n, app::poller_specs(cfg, n.role, sources, event_bus));
   gateway::server server{
-    sys, app::gateway_options(n, std::move(ingest_rooms), event_bus), n.node,
+    sys, app::gateway_options(n, std::move(ingest_rooms), event_bus,
+                         std::move(access)), n.node,
     directory};
   if (!app::start_gateway(n, server, peers))
     return 1;
@@ -86,7 +89,9 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
+  cfg.auth.anonymous_rooms_set = cfg.is_set("auth.anonymous-rooms");
   auto problems = cfg.validate();
+  auto access = auth::access_policy::load(cfg.auth, problems);
   if (!problems.empty()) {
     for (auto& p : problems)
       std::cerr << "flux: invalid configuration: " << p << "\n";
@@ -94,5 +99,5 @@ int main(int argc, char** argv) {
   }
   if (cfg.clustered()) // CAF networking: only a clustered node pays for it
     cfg.load<caf::io::middleman>();
-  return run(cfg);
+  return run(cfg, std::move(access));
 }

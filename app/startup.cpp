@@ -145,12 +145,15 @@ void start_domains(const node_context& n, std::vector<child_spec> pollers) {
   join(n, domains, "supervisor", "domains");
 }
 
-gateway::options gateway_options(const node_context& n,
-                                 std::vector<gateway::ingest_room> ingest,
-                                 const bus_actor& event_bus) {
+gateway::options
+gateway_options(const node_context& n, std::vector<gateway::ingest_room> ingest,
+                const bus_actor& event_bus,
+                std::shared_ptr<const auth::access_policy> access) {
   auto& cfg = n.cfg;
   gateway::options o = cfg.gateway;
+  o.access = access;
   o.session = cfg.session;
+  o.session.access = std::move(access);
   o.session.max_frame_bytes = cfg.gateway.max_frame_bytes;
   o.session.heartbeat_ms = cfg.gateway.heartbeat_ms;
   o.session.socketio_connect_timeout_ms =

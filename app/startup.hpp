@@ -56,10 +56,11 @@ void start_domains(const node_context& n, std::vector<child_spec> pollers);
 
 // The gateway's options with its sessions' and ingest's, and the gateway.*
 // options a session uses too; ingest publishes to `event_bus` when the node
-// produces.
-gateway::options gateway_options(const node_context& n,
-                                 std::vector<gateway::ingest_room> ingest,
-                                 const bus_actor& event_bus);
+// produces; `access` (tokens, room permissions) goes to all three.
+gateway::options
+gateway_options(const node_context& n, std::vector<gateway::ingest_room> ingest,
+                const bus_actor& event_bus,
+                std::shared_ptr<const auth::access_policy> access);
 
 // Binds the gateway (`peers`: empty unless clustered) and prints its
 // URLs.

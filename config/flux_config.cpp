@@ -30,6 +30,7 @@ flux_config::flux_config() {
   add_options(custom_options_, ingest);
   add_options(custom_options_, bench);
   add_options(custom_options_, log);
+  add_options(custom_options_, auth);
 }
 
 std::vector<std::string> flux_config::validate() const {
@@ -45,7 +46,11 @@ std::vector<std::string> flux_config::validate() const {
   check_options(ingest, errors);
   check_options(bench, errors);
   check_options(log, errors);
+  check_options(auth, errors);
   // Across sections.
+  need(errors, gateway.auth_token.empty() || !auth.has_keys(),
+       "gateway.auth-token (one shared token) and auth.* keys (per-user "
+       "tokens) both read ?token= and Socket.IO's auth.token: set one");
   need(errors,
        gateway.max_inflight_body_bytes >= 65536
          && gateway.max_inflight_body_bytes >= ingest.max_body_bytes,
@@ -68,6 +73,10 @@ std::vector<std::string> flux_config::validate() const {
   need(errors, threads >= 1 && threads <= 64,
        "scheduler.max-threads must be between 1 and 64");
   return errors;
+}
+
+bool flux_config::is_set(const std::string& name) const {
+  return caf::get_if(&content, name) != nullptr;
 }
 
 } // namespace flux

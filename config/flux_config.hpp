@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "auth/auth_options.hpp"
 #include "bus/bus_options.hpp"
 #include "cluster/cluster_options.hpp"
 #include "core/log_options.hpp"
@@ -36,6 +37,10 @@ public:
 
   bool clustered() const { return cluster.clustered(); }
 
+  // Whether the file or the command line set `name` ("group.option"), for
+  // defaults that depend on other options (auth.anonymous-rooms).
+  bool is_set(const std::string& name) const;
+
   // The gateway's own section; its session and ingest members stay at
   // their defaults here (the session and ingest sections are below).
   gateway::options gateway;
@@ -49,6 +54,7 @@ public:
   gateway::ingest_options ingest;
   sim::bench_options bench;
   log_options log;
+  auth::auth_options auth;
 };
 
 } // namespace flux

@@ -52,7 +52,9 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<atom::burst, room_burst>,
   caf::reacts_to<atom::close, uint16_t, std::string>,
   caf::reacts_to<atom::resubscribe, std::string>,
-  caf::reacts_to<atom::tick, uint64_t>>::extend_with<status_actor>;
+  caf::reacts_to<atom::tick, uint64_t>,
+  // Token timers: (expire, generation, stage); see sessions/session_auth.
+  caf::reacts_to<atom::expire, uint64_t, int32_t>>::extend_with<status_actor>;
 
 // -- runtime (runtime/node.hpp, runtime/supervisor.hpp) ----------------------
 

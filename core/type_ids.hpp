@@ -37,6 +37,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(flux, caf::first_custom_type_id)
   CAF_ADD_ATOM(flux, flux::atom, direct, "direct")
   CAF_ADD_ATOM(flux, flux::atom, forward, "forward")
   CAF_ADD_ATOM(flux, flux::atom, forwarded, "forwarded")
+  CAF_ADD_ATOM(flux, flux::atom, expire, "expire")
 
 CAF_END_TYPE_ID_BLOCK(flux)
 

@@ -7,6 +7,8 @@
 
 #include <caf/config_option_set.hpp>
 
+#include "auth/access_policy.hpp"
+
 #include "gateway/ingest_options.hpp"
 #include "sessions/session_options.hpp"
 
@@ -27,6 +29,8 @@ struct options {
   std::string auth_token; // required from clients when set
   int64_t socketio_connect_timeout_ms = 45000; // CONNECT within this
   std::string web_root; // empty: web/dist next to the sources, if built
+  // Tokens and room permissions (auth.*); shared with sessions and ingest.
+  std::shared_ptr<const auth::access_policy> access;
   session_options session;
   ingest_options ingest; // POST /ingest/{room} (gateway/ingest.hpp)
 };

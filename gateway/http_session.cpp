@@ -349,7 +349,13 @@ void http_session::do_upgrade(http::request<http::string_body> req,
     return send(std::move(res));
   }
   auto wire = socketio_path ? wire_format::socketio : wire_format::native;
-  std::make_shared<websocket_session>(stream_.release_socket(), ctx_, wire)
+  // With per-user tokens the session verifies ?token= (and answers why).
+  std::string token;
+  if (!socketio_path && ctx_->opts.access
+      && ctx_->opts.access->accepts_tokens())
+    token = std::string{query_param(query, "token")};
+  std::make_shared<websocket_session>(stream_.release_socket(), ctx_, wire,
+                                      std::move(token))
     ->run(std::move(req));
 }
 

@@ -24,10 +24,12 @@ constexpr int write_rounds = 16;
 
 websocket_session::websocket_session(tcp::socket&& socket,
                                      std::shared_ptr<context> ctx,
-                                     wire_format wire)
+                                     wire_format wire,
+                                     std::string query_token)
   : socket_(std::move(socket)),
     ctx_(std::move(ctx)),
     wire_(wire),
+    query_token_(std::move(query_token)),
     reader_(ctx_->opts.max_frame_bytes, false),
     heartbeat_(socket_.get_executor()) {
   beast::error_code ec;
@@ -76,6 +78,7 @@ void websocket_session::on_accept(beast::error_code ec) {
   auto opts = ctx_->opts.session;
   opts.wire = wire_;
   opts.auth_token = ctx_->opts.auth_token;
+  opts.query_token = std::move(query_token_);
   actor_ = ctx_->sys.spawn(session, id,
                            std::static_pointer_cast<client_socket>(
                              shared_from_this()),

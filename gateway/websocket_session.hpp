@@ -37,8 +37,10 @@ class websocket_session
   : public client_socket,
     public std::enable_shared_from_this<websocket_session> {
 public:
+  // `query_token`: the upgrade's ?token= (native clients), handed to the
+  // session, which verifies it.
   websocket_session(tcp::socket&& socket, std::shared_ptr<context> ctx,
-                    wire_format wire);
+                    wire_format wire, std::string query_token = {});
   ~websocket_session() override;
 
   // Completes the upgrade for an HTTP request already read.
@@ -80,6 +82,7 @@ private:
   std::unique_ptr<websocket::stream<beast::tcp_stream>> handshake_;
   std::shared_ptr<context> ctx_;
   wire_format wire_;
+  std::string query_token_; // until the session takes it
   ws::reader reader_;
   asio::steady_timer heartbeat_;
   session_actor actor_;

@@ -5,7 +5,9 @@
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
+#include "sessions/session_auth.hpp"
 #include "sessions/session_delivery.hpp"
+#include "wire/close_code.hpp"
 #include "wire/protocol.hpp"
 #include "wire/socketio.hpp"
 
@@ -14,22 +16,6 @@ namespace flux {
 namespace {
 
 using namespace delivery;
-
-// The answer to a request: a native frame echoing the id, or for Socket.IO
-// the acknowledgement of the request's ack id (an event when it had none).
-void reply(self_ptr self, const std::string& id, std::string frame) {
-  enqueue(self, make_frame(is_socketio(self) ? socketio::answer(id, frame)
-                                              : std::move(frame)));
-}
-
-void send_error(self_ptr self, const std::string& id, const char* code,
-                std::string_view message, std::string_view room = {}) {
-  auto& st = self->state;
-  ++st.errors;
-  reply(self, id, protocol::error_frame(id, code, message, room));
-  if (st.errors >= st.opts.max_errors)
-    close_client(self, close_code::policy, "too many invalid requests");
-}
 
 bool take_token(self_ptr self) {
   auto& st = self->state;
@@ -110,7 +96,16 @@ void dispatch(self_ptr self, protocol::request& req) {
                "too many requests; slow down");
     return;
   }
+  if (req.kind != protocol::op::ping && req.kind != protocol::op::auth
+      && !auth_steps::may_request(self)) {
+    send_error(self, req.id, protocol::code::unauthorized,
+               "authenticate first: {\"op\":\"auth\",\"token\":...}");
+    return;
+  }
   switch (req.kind) {
+    case protocol::op::auth:
+      auth_steps::authenticate(self, req.token, req.id);
+      break;
     case protocol::op::ping:
       reply(self, req.id, protocol::pong_frame(req.id, now_ms()));
       break;
@@ -133,22 +128,21 @@ void dispatch(self_ptr self, protocol::request& req) {
                    req.room);
         break;
       }
+      // Before the room is asked: a resume must not return what the token
+      // may not see, nor tell whether the room exists.
+      if (!auth_steps::may_subscribe(self, req.room)) {
+        send_error(self, req.id, protocol::code::forbidden,
+                   st.authed ? "your token does not cover room " + req.room
+                             : "room " + req.room + " needs a token",
+                   req.room);
+        break;
+      }
       join(self, req.room, req.id, req.resume, req.epoch, req.pos);
       break;
     case protocol::op::unsubscribe: {
       auto i = st.subs.find(req.room);
-      if (i != st.subs.end()) {
-        // Nothing more from the room once the client hears it left.
-        if (i->second.link)
-          st.socket->close_link(*i->second.link);
-        if (i->second.room) {
-          self->send(i->second.room, atom::unsubscribe_v,
-                     session_actor{self});
-          self->demonitor(i->second.room.address());
-        }
-        forget_waiting(self, req.room, i->second);
-        st.subs.erase(i);
-      }
+      if (i != st.subs.end())
+        leave(self, i);
       reply(self, req.id, protocol::unsubscribed_frame(req.id, req.room));
       break;
     }
@@ -189,6 +183,10 @@ void carry_out(self_ptr self, socketio::step& s) {
     ++st.errors;
   for (auto& packet : s.send)
     enqueue(self, make_frame(std::move(packet)));
+  if (st.announce_authed) { // after the CONNECT answer it follows
+    st.announce_authed = false;
+    auth_steps::announce(self, "null");
+  }
   if (!s.pong.empty()) {
     if (take_token(self))
       enqueue(self, make_frame(std::move(s.pong)));
@@ -230,9 +228,23 @@ void handle_socketio(self_ptr self, const std::string& text) {
 
 void start_socketio(self_ptr self) {
   auto& st = self->state;
-  st.sio = socketio::dialogue{socketio::dialogue_options{
-    st.opts.auth_token, st.opts.ping_interval_ms, st.opts.ping_timeout_ms,
-    st.opts.socketio_connect_timeout_ms, st.opts.max_frame_bytes}};
+  socketio::dialogue_options o;
+  o.auth_token = st.opts.auth_token;
+  o.ping_interval_ms = st.opts.ping_interval_ms;
+  o.ping_timeout_ms = st.opts.ping_timeout_ms;
+  o.connect_timeout_ms = st.opts.socketio_connect_timeout_ms;
+  o.max_payload = st.opts.max_frame_bytes;
+  if (st.access().accepts_tokens() || st.access().required()) {
+    o.admit = [self](bool has_token, std::string_view token, std::string& why) {
+      bool ok = auth_steps::admit(self, has_token, token, why);
+      self->state.announce_authed = ok && has_token;
+      return ok;
+    };
+    o.max_connect_failures =
+      static_cast<uint32_t>(st.access().options().max_failures + 1);
+    o.refused_close_code = close_code::auth_failures;
+  }
+  st.sio = socketio::dialogue{std::move(o)};
   enqueue(self, make_frame(st.sio.open(now_ms())));
   schedule_tick(self);
 }
@@ -250,8 +262,15 @@ void on_room_down(self_ptr self, const caf::down_msg& msg) {
 
 } // namespace
 
+const auth::access_policy& session_state::access() const {
+  static const auth::access_policy open;
+  return opts.access ? *opts.access : open;
+}
+
 void write_status(json::writer& w, const session_state& st) {
   w.kv("remote", st.socket->remote());
+  if (st.authed)
+    w.kv("sub", st.who.sub);
   w.kv("connected_ms", st.connected_ms);
   w.key("subscriptions");
   w.start_array();
@@ -291,8 +310,12 @@ session(self_ptr self, std::string id, std::shared_ptr<client_socket> socket,
   if (opts.wire == wire_format::socketio)
     start_socketio(self);
   else
-    enqueue(self, make_frame(protocol::hello_frame(st.id, opts.max_frame_bytes,
-                                                   opts.heartbeat_ms)));
+    enqueue(self, make_frame(protocol::hello_frame(
+                    st.id, opts.max_frame_bytes, opts.heartbeat_ms,
+                    st.access().required()         ? "required"
+                    : st.access().accepts_tokens() ? "optional"
+                                                   : "off")));
+  auth_steps::start(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_room_down(self, msg); });
   return {
@@ -306,6 +329,10 @@ session(self_ptr self, std::string id, std::shared_ptr<client_socket> socket,
     [self](atom::tick, uint64_t gen) {
       ++self->state.counters.handled;
       on_tick(self, gen);
+    },
+    [self](atom::expire, uint64_t gen, int32_t stage) {
+      ++self->state.counters.handled;
+      auth_steps::on_timer(self, gen, stage);
     },
     // const: the room shares this one message with every subscriber; a
     // mutable reference would make CAF copy it for each of them.

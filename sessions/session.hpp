@@ -31,6 +31,7 @@
 //   (resubscribe_atom, room)      internal: re-join after a room restart
 //   (tick_atom, gen)              internal: Socket.IO timers (ping, pong,
 //                                 CONNECT deadlines)
+//   (expire_atom, gen, stage)     internal: token timers (session_auth.hpp)
 //   (status_atom) -> std::string JSON
 namespace flux {
 
@@ -86,6 +87,16 @@ struct session_state {
   actor_counters counters;
   uint64_t requests = 0;
   uint64_t errors = 0;
+  // Authentication (session_auth.hpp): the accepted token's identity; timers
+  // of an older token carry an older generation.
+  bool authed = false;
+  auth::identity who;
+  uint64_t auth_gen = 0;
+  size_t auth_failures = 0;
+  bool token_expired = false; // token_expired sent, the grace running
+  bool announce_authed = false; // Socket.IO: `authed` after CONNECT's answer
+
+  const auth::access_policy& access() const;
 };
 
 // Past this many queued bytes the client is behind: keyed updates are

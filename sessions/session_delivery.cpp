@@ -4,6 +4,7 @@
 
 #include "core/logger.hpp"
 #include "core/type_ids.hpp"
+#include "wire/protocol.hpp"
 #include "wire/socketio.hpp"
 
 namespace flux::delivery {
@@ -50,6 +51,32 @@ void enqueue(self_ptr self, frame_ptr frame) {
 
 bool is_socketio(self_ptr self) {
   return self->state.opts.wire == wire_format::socketio;
+}
+
+void reply(self_ptr self, const std::string& id, std::string frame) {
+  enqueue(self, make_frame(is_socketio(self) ? socketio::answer(id, frame)
+                                              : std::move(frame)));
+}
+
+void send_error(self_ptr self, const std::string& id, const char* code,
+                std::string_view message, std::string_view room) {
+  auto& st = self->state;
+  ++st.errors;
+  reply(self, id, protocol::error_frame(id, code, message, room));
+  if (st.errors >= st.opts.max_errors)
+    close_client(self, close_code::policy, "too many invalid requests");
+}
+
+void leave(self_ptr self, std::map<std::string, subscription>::iterator i) {
+  auto& st = self->state;
+  if (i->second.link)
+    st.socket->close_link(*i->second.link);
+  if (i->second.room) {
+    self->send(i->second.room, atom::unsubscribe_v, session_actor{self});
+    self->demonitor(i->second.room.address());
+  }
+  forget_waiting(self, i->first, i->second);
+  st.subs.erase(i);
 }
 
 namespace {

@@ -27,6 +27,17 @@ void enqueue(self_ptr self, frame_ptr frame);
 
 bool is_socketio(self_ptr self);
 
+// The answer to a request: a native frame echoing the id, or for Socket.IO
+// the acknowledgement of the request's ack id (an event when it had none).
+void reply(self_ptr self, const std::string& id, std::string frame);
+
+// An error frame; session.max-errors of them close the client (1008).
+void send_error(self_ptr self, const std::string& id, const char* code,
+                std::string_view message, std::string_view room = {});
+
+// The client leaves the subscription `i` (unsubscribe, or a lost permission).
+void leave(self_ptr self, std::map<std::string, subscription>::iterator i);
+
 // Queues the join's frames up to conflate_above(), the rest as the client
 // reads (drained); then what waited behind them.
 void drain_backlog(self_ptr self, const std::string& room, subscription& sub);

@@ -7,6 +7,8 @@
 
 #include <caf/config_option_set.hpp>
 
+#include "auth/access_policy.hpp"
+
 // A session's options: the session.* section, and the gateway.* options a
 // session also needs (auth_token, heartbeat_ms, max_frame_bytes,
 // socketio_connect_timeout_ms), set by whoever starts the session.
@@ -19,6 +21,9 @@ enum class wire_format { native, socketio };
 struct session_options {
   wire_format wire = wire_format::native;
   std::string auth_token;         // Socket.IO CONNECT must carry it if set
+  // Tokens and room permissions (auth.*); never null once started.
+  std::shared_ptr<const auth::access_policy> access;
+  std::string query_token; // native: the ?token= of the upgrade, if any
   int64_t ping_interval_ms = 25000; // Socket.IO server pings
   int64_t ping_timeout_ms = 20000;
   int64_t socketio_connect_timeout_ms = 45000; // CONNECT within this

@@ -5,7 +5,7 @@
 #   layering.sh SOURCE_DIR
 set -uo pipefail
 cd "${1:?usage: layering.sh SOURCE_DIR}" || exit 2
-layers=(core wire runtime bus sessions rooms cluster domains gateway config app)
+layers=(core wire auth runtime bus sessions rooms cluster domains gateway config app)
 rank() {
   local i
   for i in "${!layers[@]}"; do

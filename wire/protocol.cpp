@@ -56,6 +56,7 @@ bool parse(std::string_view text, request& out, const char*& err_code,
   else if (name == "unsubscribe") out.kind = op::unsubscribe;
   else if (name == "ping") out.kind = op::ping;
   else if (name == "rooms") out.kind = op::rooms;
+  else if (name == "auth") out.kind = op::auth;
   else {
     err_code = code::unknown_op;
     err_message = "unknown op '" + std::string{utf8_prefix(name, 32)} + "'";
@@ -67,6 +68,11 @@ bool parse(std::string_view text, request& out, const char*& err_code,
       err_message = "missing or invalid 'room'";
       return false;
     }
+  }
+  if (out.kind == op::auth && !json::get(doc, "token", out.token)) {
+    err_code = code::bad_request;
+    err_message = "missing string field 'token'";
+    return false;
   }
   if (out.kind == op::subscribe) {
     auto it = doc.FindMember("resume");
@@ -85,7 +91,7 @@ bool parse(std::string_view text, request& out, const char*& err_code,
 }
 
 std::string hello_frame(const std::string& session, size_t max_frame_bytes,
-                        int64_t heartbeat_ms) {
+                        int64_t heartbeat_ms, std::string_view auth) {
   json::writer w;
   w.start_object();
   w.kv("type", "hello");
@@ -93,6 +99,42 @@ std::string hello_frame(const std::string& session, size_t max_frame_bytes,
   w.kv("session", session);
   w.kv("max_frame", static_cast<uint64_t>(max_frame_bytes));
   w.kv("heartbeat_ms", heartbeat_ms);
+  w.kv("auth", auth);
+  w.end_object();
+  return w.take();
+}
+
+namespace {
+
+void write_list(json::writer& w, const char* key,
+                const std::vector<std::string>& list) {
+  w.key(key);
+  w.start_array();
+  for (auto& s : list)
+    w.value(s);
+  w.end_array();
+}
+
+} // namespace
+
+std::string authed_frame(const std::string& id, const std::string& sub,
+                         int64_t exp_s, const std::vector<std::string>& rooms,
+                         const std::vector<std::string>& anonymous_rooms) {
+  json::writer w;
+  start_frame(w, "authed", id);
+  w.kv("sub", sub);
+  w.kv("exp", exp_s);
+  write_list(w, "rooms", rooms);
+  write_list(w, "anonymous_rooms", anonymous_rooms);
+  w.end_object();
+  return w.take();
+}
+
+std::string token_expiring_frame(int64_t exp_s) {
+  json::writer w;
+  w.start_object();
+  w.kv("type", "token_expiring");
+  w.kv("exp", exp_s);
   w.end_object();
   return w.take();
 }

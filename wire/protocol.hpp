@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.hpp"
 
@@ -13,7 +14,7 @@ namespace flux::protocol {
 
 constexpr int version = 1;
 
-enum class op { subscribe, unsubscribe, ping, rooms };
+enum class op { subscribe, unsubscribe, ping, rooms, auth };
 
 struct request {
   op kind = op::ping;
@@ -22,6 +23,7 @@ struct request {
   bool resume = false; // subscribe with a position
   std::string epoch;
   int64_t pos = -1;
+  std::string token; // auth: the JWT (never logged)
 };
 
 // Stable error codes sent in error frames.
@@ -33,6 +35,9 @@ constexpr const char* unknown_room = "unknown_room";
 constexpr const char* rate_limited = "rate_limited";
 constexpr const char* too_many_subscriptions = "too_many_subscriptions";
 constexpr const char* internal = "internal";
+constexpr const char* unauthorized = "unauthorized";   // no or a bad token
+constexpr const char* forbidden = "forbidden";         // room outside it
+constexpr const char* token_expired = "token_expired"; // exp has passed
 } // namespace code
 
 // Parses one client text message. On failure returns false and fills
@@ -40,8 +45,15 @@ constexpr const char* internal = "internal";
 bool parse(std::string_view text, request& out, const char*& err_code,
            std::string& err_message);
 
+// `auth`: "off" (no keys), "optional" or "required" (docs/auth.md).
 std::string hello_frame(const std::string& session, size_t max_frame_bytes,
-                        int64_t heartbeat_ms);
+                        int64_t heartbeat_ms, std::string_view auth = "off");
+// A token accepted: who, until when (exp, Unix seconds), and the room
+// patterns it may subscribe to besides the anonymous ones.
+std::string authed_frame(const std::string& id, const std::string& sub,
+                         int64_t exp_s, const std::vector<std::string>& rooms,
+                         const std::vector<std::string>& anonymous_rooms);
+std::string token_expiring_frame(int64_t exp_s);
 std::string error_frame(const std::string& id, const char* code,
                         std::string_view message,
                         std::string_view room = {});

@@ -64,9 +64,10 @@ step dialogue::on_deadline(int64_t now_ms) {
   }
   if (refusal_due_ms_ >= 0 && now_ms >= refusal_due_ms_) {
     refusal_due_ms_ = -1;
-    out.send.push_back(connect_error("/", "Not authorized"));
-    if (connect_failures_ >= max_connect_failures) {
-      close_with(out, close_code::policy, "too many failed CONNECT attempts");
+    out.send.push_back(connect_error("/", refusal_));
+    if (connect_failures_ >= opts_.max_connect_failures) {
+      close_with(out, opts_.refused_close_code,
+                 "too many failed CONNECT attempts");
       return out;
     }
   }
@@ -91,7 +92,7 @@ void dialogue::on_connect(const packet& p, int64_t now_ms, step& out) {
   if (p.ns != "/") {
     ++connect_failures_;
     out.send.push_back(connect_error(p.ns, "Invalid namespace"));
-    if (connect_failures_ >= max_connect_failures)
+    if (connect_failures_ >= opts_.max_connect_failures)
       close_with(out, close_code::policy, "too many failed CONNECT attempts");
     return;
   }
@@ -99,6 +100,14 @@ void dialogue::on_connect(const packet& p, int64_t now_ms, step& out) {
       && !(p.has_token && same_secret(p.token, opts_.auth_token))) {
     ++connect_failures_;
     refusal_due_ms_ = now_ms + connect_refusal_delay_ms;
+    refusal_ = "Not authorized";
+    return;
+  }
+  std::string why;
+  if (!connected_ && opts_.admit && !opts_.admit(p.has_token, p.token, why)) {
+    ++connect_failures_;
+    refusal_due_ms_ = now_ms + connect_refusal_delay_ms;
+    refusal_ = std::move(why);
     return;
   }
   if (!connected_) {

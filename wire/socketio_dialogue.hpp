@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,19 +15,23 @@
 // - the Engine.IO heartbeat: a ping every interval; no pong within the
 //   timeout after the oldest unanswered ping closes the connection;
 // - the CONNECT handshake: only the main namespace "/", with the token when
-//   one is set, within connect_timeout_ms of the open packet. A CONNECT with
-//   a wrong token is answered only after connect_refusal_delay_ms, and the
-//   max_connect_failures-th refusal closes the connection, so guessing a
-//   token costs connections and time;
+//   one is set and what `admit` accepts (the session's check of a JWT),
+//   within connect_timeout_ms of the open packet. A refused CONNECT is
+//   answered only after connect_refusal_delay_ms, and the
+//   max_connect_failures-th refusal closes the connection (with
+//   refused_close_code), so guessing a token costs connections and time;
 // - events as native requests: 42[name,{...}] is {"op":name,...}, answered
 //   through its ack id (see answer()).
 namespace flux::socketio {
 
-constexpr uint32_t max_connect_failures = 3;
 constexpr int64_t connect_refusal_delay_ms = 500;
 
 struct dialogue_options {
   std::string auth_token; // CONNECT must carry it when set
+  // CONNECT's auth: (has a string token, the token, why refused) -> admitted.
+  std::function<bool(bool, std::string_view, std::string&)> admit;
+  uint32_t max_connect_failures = 3;
+  uint16_t refused_close_code = 1008;
   int64_t ping_interval_ms = 25000;
   int64_t ping_timeout_ms = 20000;
   int64_t connect_timeout_ms = 45000;
@@ -79,6 +84,7 @@ private:
   int64_t pong_due_ms_ = -1;    // -1: no ping unanswered
   int64_t connect_due_ms_ = 0;
   int64_t refusal_due_ms_ = -1; // -1: no refusal pending
+  std::string refusal_;         // its CONNECT_ERROR message
 };
 
 // The answer to a request as a Socket.IO packet: the acknowledgement of its
