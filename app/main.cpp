@@ -32,6 +32,7 @@ int run(flux_config& cfg,
         std::shared_ptr<const auth::access_policy> access) {
   process_start_ms(); // /stats counts the uptime from here
   app::start_logging(cfg);
+  app::log_access(*access);
   auto stop_signals = app::block_stop_signals();
   // Declared before the actor system so that it also bounds its teardown.
   std::optional<shutdown_watchdog> watchdog;

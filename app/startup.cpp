@@ -165,6 +165,19 @@ gateway_options(const node_context& n, std::vector<gateway::ingest_room> ingest,
   return o;
 }
 
+void log_access(const auth::access_policy& access) {
+  std::string open;
+  for (auto& p : access.anonymous_rooms().list())
+    open += (open.empty() ? "" : ",") + p;
+  log::info("auth", "access",
+            {{"tokens", access.accepts_tokens() ? "accepted" : "off"},
+             {"required", access.required() ? "true" : "false"},
+             {"anonymous_rooms", open.empty() ? "none" : open}});
+  if (access.accepts_tokens() && access.anonymous_rooms().covers("*"))
+    log::warn("auth", "tokens are configured but every room is open without "
+                      "one (auth.anonymous-rooms covers '*')", {});
+}
+
 bool start_gateway(const node_context& n, gateway::server& server,
                    const cluster_actor& peers) {
   server.ctx()->cluster = peers;

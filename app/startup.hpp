@@ -62,6 +62,10 @@ gateway_options(const node_context& n, std::vector<gateway::ingest_room> ingest,
                 const bus_actor& event_bus,
                 std::shared_ptr<const auth::access_policy> access);
 
+// Says at start what a client needs to get in (auth.*), and warns when
+// keys are set but every room is still open without a token.
+void log_access(const auth::access_policy& access);
+
 // Binds the gateway (`peers`: empty unless clustered) and prints its
 // URLs.
 bool start_gateway(const node_context& n, gateway::server& server,

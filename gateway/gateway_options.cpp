@@ -27,8 +27,8 @@ void add_options(caf::config_option_set& set, options& opts) {
     .add(opts.send_buffer_bytes, "send-buffer-bytes",
          "kernel send buffer per connection (0: OS default)")
     .add(opts.auth_token, "auth-token",
-         "token clients must present (/ws?token=…, Socket.IO auth.token); "
-         "empty: open")
+         "one shared token every client must present (/ws?token=…, "
+         "Socket.IO auth.token); per-user tokens are auth.*; empty: none")
     .add(opts.socketio_connect_timeout_ms, "socketio-connect-timeout-ms",
          "Socket.IO: time from the open packet to the client's CONNECT "
          "before the connection is closed")

@@ -39,6 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   case protocol::op::rooms:
     FUZZ_CHECK(flux::fuzz::is_frame_json(protocol::rooms_frame(req.id, "[]")));
     break;
+  case protocol::op::auth:
+    FUZZ_CHECK(flux::fuzz::is_frame_json(
+      protocol::authed_frame(req.id, "sub", 1, {"*"}, {})));
+    break;
   }
   return 0;
 }
