@@ -140,3 +140,26 @@ TEST_CASE("a cluster needs Kafka, a listen address and host:port peers") {
   flux_config plain;
   CHECK_FALSE(plain.clustered());
 }
+
+TEST_CASE("auth options: anonymous rooms set or not, and what cannot be combined") {
+  flux_config cfg;
+  std::istringstream no_file;
+  REQUIRE_FALSE(cfg.parse({"--auth.jwt-secret=0123456789abcdef0123456789abcdef"},
+                          no_file));
+  CHECK_FALSE(cfg.is_set("auth.anonymous-rooms"));
+  CHECK(cfg.validate().empty());
+  flux_config set;
+  std::istringstream file{"[auth]\nanonymous-rooms=[]\n"};
+  REQUIRE_FALSE(set.parse(std::vector<std::string>{}, file));
+  CHECK(set.is_set("auth.anonymous-rooms"));
+  CHECK(set.auth.anonymous_rooms.empty());
+  bool failed = true;
+  CHECK(mentions(problems({"--auth.jwt-secret=short"}, failed), "32 bytes"));
+  CHECK(mentions(problems({"--auth.required"}, failed), "needs a key"));
+  CHECK(mentions(problems({"--auth.anonymous-rooms=[\"Bad*\"]"}, failed),
+                 "not a room pattern"));
+  CHECK(mentions(problems({"--gateway.auth-token=x",
+                           "--auth.jwt-secret=0123456789abcdef0123456789abcdef"},
+                          failed),
+                 "set one"));
+}

@@ -119,3 +119,19 @@ test('more than auth.max-failures refused CONNECTs close with 4003', async () =>
   assert.equal(msgs.filter((m) => m.startsWith('44')).length, 4, msgs.join(' | '));
   assert.ok(msgs.filter((m) => m.startsWith('44')).every((m) => /unauthorized: malformed token/.test(m)));
 });
+
+test('auth.required: a CONNECT without a token is refused', async () => {
+  const strict = await startFlux([`--auth.jwt-secret=${SECRET}`, '--auth.required']);
+  try {
+    const s = io(strict.url, { transports: ['websocket'], reconnection: false });
+    const [err] = await once(s, 'connect_error');
+    assert.match(err.message, /^unauthorized: a token is required/);
+    s.close();
+    const ok = io(strict.url, { transports: ['websocket'], reconnection: false,
+      auth: { token: await token({ rooms: ['weather.*'] }) } });
+    await once(ok, 'connect');
+    const sub = await ok.timeout(5000).emitWithAck('subscribe', { room: 'weather.london' });
+    assert.equal(sub.type, 'subscribed');
+    ok.disconnect();
+  } finally { await strict.stop(); }
+});
