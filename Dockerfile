@@ -7,7 +7,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libcaf-dev libboost-dev \
       libboost-system-dev librdkafka-dev rapidjson-dev doctest-dev \
-      libssl-dev zlib1g-dev libexpat1-dev ca-certificates nodejs npm \
+      libssl-dev zlib1g-dev libexpat1-dev libjwt-dev ca-certificates nodejs npm \
       clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14 curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -20,7 +20,8 @@ RUN rm -rf build web/node_modules web/dist \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcaf-core0.17 libcaf-io0.17 librdkafka1 libssl3 libexpat1 zlib1g ca-certificates \
+      libcaf-core0.17 libcaf-io0.17 librdkafka1 libssl3 libexpat1 zlib1g libjwt0 \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/build/flux /app/flux
