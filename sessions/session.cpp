@@ -113,7 +113,9 @@ void dispatch(self_ptr self, protocol::request& req) {
       self->request(st.directory, std::chrono::seconds{5}, atom::list_v)
         .then(
           [self, id = req.id](const std::string& rooms) {
-            reply(self, id, protocol::rooms_frame(id, rooms));
+            reply(self, id,
+                  protocol::rooms_frame(id,
+                                        auth_steps::visible_rooms(self, rooms)));
           },
           [self, id = req.id](caf::error& err) {
             send_error(self, id, protocol::code::internal, to_string(err));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/json.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
@@ -137,6 +138,22 @@ bool admit(self_ptr self, bool has_token, std::string_view token,
 bool may_subscribe(self_ptr self, std::string_view room) {
   auto& st = self->state;
   return st.access().may_subscribe(st.authed ? &st.who : nullptr, room);
+}
+
+std::string visible_rooms(self_ptr self, const std::string& rooms_json) {
+  rapidjson::Document doc;
+  if (!json::parse(doc, rooms_json) || !doc.IsArray())
+    return "[]";
+  json::writer w;
+  w.start_array();
+  for (auto& room : doc.GetArray()) {
+    std::string name;
+    if (room.IsObject() && json::get(room, "name", name)
+        && may_subscribe(self, name))
+      w.raw(json::to_string(room));
+  }
+  w.end_array();
+  return w.take();
 }
 
 bool may_request(self_ptr self) {

@@ -40,6 +40,10 @@ void announce(self_ptr self, const std::string& id);
 // May the client subscribe (or resume) `room` now?
 bool may_subscribe(self_ptr self, std::string_view room);
 
+// The directory's room list (a JSON array of {"name", ...}) without the
+// rooms the client may not see: their names are not told either.
+std::string visible_rooms(self_ptr self, const std::string& rooms_json);
+
 // With auth.required, only ping and auth before a token was accepted.
 bool may_request(self_ptr self);
 

@@ -129,6 +129,11 @@ test('subscribe and resume are checked against the token; anonymous rooms stay o
   // A room that does not exist is refused the same way: nothing is told.
   anon.send({ op: 'subscribe', id: 3, room: 'crypto.nothing' });
   assert.equal((await anon.waitFor((f) => f.id === 3)).code, 'forbidden');
+  // The room list names only the rooms the client may see.
+  anon.send({ op: 'rooms', id: 4 });
+  const listed = (await anon.waitFor((f) => f.id === 4)).rooms.map((r) => r.name);
+  assert.ok(listed.includes('weather.london'));
+  assert.ok(listed.every((r) => r.startsWith('weather.')), listed.join());
 
   const c = await authed({ rooms: ['crypto.*'] });
   c.send({ op: 'subscribe', id: 2, room: 'crypto.ticker' });
