@@ -38,7 +38,7 @@ std::string last_error(cluster_node& n, const std::string& address) {
 
 } // namespace
 
-TEST_CASE("cluster TLS: nodes with certificates from the cluster's CA join; "
+TEST_CASE("cluster TLS: nodes with certificates from the cluster's CA join, "
           "a node with a foreign certificate is refused both ways and its "
           "records never arrive") {
   // `dialled` is only dialled (a is its TLS client); `dialler` dials a and

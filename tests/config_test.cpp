@@ -164,7 +164,7 @@ std::vector<std::string> tls_flags(const std::string& cert,
 } // namespace
 
 TEST_CASE("a clustered node needs the cluster's TLS files or an explicit "
-          "cluster.plaintext=true") {
+          "--cluster.plaintext") {
   bool failed = true;
   CHECK(mentions(problems(clustered({}), failed),
                  "a clustered node needs cluster.tls-cert, cluster.tls-key "
