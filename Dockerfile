@@ -20,8 +20,8 @@ RUN rm -rf build web/node_modules web/dist \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcaf-core0.17 libcaf-io0.17 librdkafka1 libssl3 libexpat1 zlib1g libjwt0 \
-      ca-certificates \
+      libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 librdkafka1 libssl3 libexpat1 \
+      zlib1g libjwt0 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/build/flux /app/flux

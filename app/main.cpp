@@ -10,12 +10,11 @@
 
 #include <caf/all.hpp>
 
-#include <caf/io/middleman.hpp>
-
 #include "app/shutdown.hpp"
 #include "app/sources.hpp"
 #include "app/startup.hpp"
 #include "auth/access_policy.hpp"
+#include "cluster/cluster_transport.hpp"
 #include "config/flux_config.hpp"
 #include "core/process.hpp"
 #include "core/shutdown_watchdog.hpp"
@@ -98,7 +97,12 @@ int main(int argc, char** argv) {
       std::cerr << "flux: invalid configuration: " << p << "\n";
     return 2;
   }
-  if (cfg.clustered()) // CAF networking: only a clustered node pays for it
-    cfg.load<caf::io::middleman>();
+  // CAF networking: only a clustered node pays for it.
+  if (cfg.clustered() && !load_cluster_networking(cfg, cfg.cluster)) {
+    std::cerr << "flux: cannot secure the cluster port: the fix for CAF's "
+                 "OpenSSL error queue is not in effect "
+                 "(cluster/openssl_error_queue.hpp)\n";
+    return 1;
+  }
   return run(cfg, std::move(access));
 }

@@ -3,10 +3,10 @@
 #include <iostream>
 #include <string>
 
-#include <caf/io/middleman.hpp>
 
 #include "bus/embedded_bus.hpp"
 #include "cluster/cluster.hpp"
+#include "cluster/cluster_transport.hpp"
 #include "core/logger.hpp"
 #include "core/type_ids.hpp"
 #include "domains/live_sources.hpp"
@@ -119,8 +119,7 @@ bool start_cluster(const node_context& n,
   std::string host, why;
   uint16_t cport = 0;
   parse_peer_address(n.cfg.cluster.listen, host, cport, why); // validated
-  auto published = n.sys.middleman().publish(peers, cport,
-                                             host.c_str(), true);
+  auto published = publish_cluster(n.sys, peers, host, cport, n.cfg.cluster);
   if (!published) {
     report_failure("cluster", "cannot listen for cluster peers on "
                                 + n.cfg.cluster.listen + ": "

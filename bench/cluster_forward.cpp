@@ -33,6 +33,7 @@ struct net_config : caf::actor_system_config {
 cluster_actor start_cluster(caf::actor_system& sys, const node_actor& node,
                             std::vector<std::string> peers, uint16_t& port) {
   cluster_options opts;
+  opts.plaintext = true; // the plain link's figure (docs/benchmarks.md)
   opts.peers = std::move(peers);
   auto c = sys.spawn(flux::cluster, opts, node);
   port = *sys.middleman().publish(c, 0, "127.0.0.1", true);

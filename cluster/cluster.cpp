@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <memory>
 
-#include <caf/io/middleman.hpp>
-
+#include "cluster/cluster_transport.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
@@ -81,7 +80,7 @@ void connect(self_ptr self, size_t i) {
     return;
   }
   auto gen = ++p.generation;
-  auto mm = self->home_system().middleman().actor_handle();
+  auto mm = cluster_dialer(self->home_system(), self->state.opts);
   self->request(mm, self->state.opts.connect_timeout, caf::connect_atom_v,
                 host, port)
     .then(
@@ -178,7 +177,14 @@ void on_published(self_ptr self, const std::string& address) {
     st.opts.node_name = address;
   log::info("cluster", "accepting peers",
             {{"node", st.opts.node_name}, {"address", address},
-             {"peers", std::to_string(st.peers.size())}});
+             {"peers", std::to_string(st.peers.size())},
+             {"transport", st.opts.tls() ? "mutual TLS" : "plain TCP"}});
+  if (!st.opts.tls())
+    log::warn("cluster", "the cluster port is plain TCP "
+                         "(cluster.plaintext=true): no authentication, no "
+                         "encryption; any host that reaches it can send "
+                         "records into the rooms",
+              {{"address", address}});
   for (size_t i = 0; i < st.peers.size(); ++i)
     connect(self, i);
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "config/flux_config.hpp"
+#include "test_pki.hpp"
 
 using namespace flux;
 
@@ -116,7 +117,8 @@ TEST_CASE("the thread defaults fit a small machine, and flags change them") {
 TEST_CASE("a cluster needs Kafka, a listen address and host:port peers") {
   bool failed = true;
   CHECK(problems({"--bus.kind=kafka", "--cluster.listen=127.0.0.1:7100",
-                  "--cluster.peers=[\"127.0.0.1:7101\", \"gw-2:7100\"]"},
+                  "--cluster.peers=[\"127.0.0.1:7101\", \"gw-2:7100\"]",
+                  "--cluster.plaintext"},
                  failed)
           .empty());
   CHECK_FALSE(failed);
@@ -162,4 +164,89 @@ TEST_CASE("auth options: anonymous rooms set or not, and what cannot be combined
                            "--auth.jwt-secret=0123456789abcdef0123456789abcdef"},
                           failed),
                  "set one"));
+}
+
+namespace {
+
+// A clustered node's options with these cluster.* flags added.
+std::vector<std::string> clustered(std::vector<std::string> more) {
+  std::vector<std::string> args{"--bus.kind=kafka",
+                                "--cluster.listen=127.0.0.1:7100"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+std::vector<std::string> tls_flags(const std::string& cert,
+                                   const std::string& key,
+                                   const std::string& ca) {
+  using flux::tests::pki;
+  return {"--cluster.tls-cert=" + pki(cert), "--cluster.tls-key=" + pki(key),
+          "--cluster.tls-ca=" + pki(ca)};
+}
+
+} // namespace
+
+TEST_CASE("a clustered node needs the cluster's TLS files or an explicit "
+          "--cluster.plaintext") {
+  bool failed = true;
+  CHECK(mentions(problems(clustered({}), failed),
+                 "a clustered node needs cluster.tls-cert, cluster.tls-key "
+                 "and cluster.tls-ca"));
+  CHECK_FALSE(failed);
+  CHECK(problems(clustered({"--cluster.plaintext"}), failed).empty());
+  CHECK(problems(clustered(tls_flags("node-a.pem", "node-a.key", "ca.pem")),
+                 failed)
+          .empty());
+  // Not clustered: nothing of this is checked (or needed).
+  CHECK(problems({"--cluster.tls-cert=/no/such/file"}, failed).empty());
+
+  auto both = tls_flags("node-a.pem", "node-a.key", "ca.pem");
+  both.push_back("--cluster.plaintext");
+  CHECK(mentions(problems(clustered(both), failed),
+                 "cluster.plaintext=true and cluster.tls-* are both set"));
+  auto only_cert = problems(
+    clustered({"--cluster.tls-cert=" + flux::tests::pki("node-a.pem")}),
+    failed);
+  CHECK(mentions(only_cert, "cluster.tls-key is missing"));
+  CHECK(mentions(only_cert, "cluster.tls-ca is missing"));
+}
+
+TEST_CASE("the cluster's TLS files are loaded and checked at start, each "
+          "problem named") {
+  bool failed = true;
+  auto with = [&](const std::string& cert, const std::string& key,
+                  const std::string& ca) {
+    return problems(clustered(tls_flags(cert, key, ca)), failed);
+  };
+  CHECK(mentions(with("missing.pem", "node-a.key", "ca.pem"),
+                 "cluster.tls-cert: cannot load a PEM certificate"));
+  CHECK(mentions(with("node-a.key", "node-a.key", "ca.pem"),
+                 "cluster.tls-cert: cannot load a PEM certificate"));
+  CHECK(mentions(with("node-a.pem", "missing.key", "ca.pem"),
+                 "cluster.tls-key: cannot load an unencrypted PEM private "
+                 "key"));
+  // An encrypted key fails at once (it does not wait for a passphrase).
+  CHECK(mentions(with("node-a.pem", "node-a.enc.key", "ca.pem"),
+                 "cluster.tls-key: cannot load an unencrypted"));
+  CHECK(mentions(with("node-a.pem", "node-b.key", "ca.pem"),
+                 "is not the key of cluster.tls-cert"));
+  CHECK(mentions(with("node-a.pem", "node-a.key", "missing-ca.pem"),
+                 "cluster.tls-ca: cannot load PEM CA certificates"));
+  CHECK(mentions(with("foreign.pem", "foreign.key", "ca.pem"),
+                 "does not verify against cluster.tls-ca"));
+  CHECK(mentions(with("node-a.pem", "node-a.key", "foreign-ca.pem"),
+                 "unable to get local issuer certificate"));
+  CHECK(mentions(with("server-only.pem", "server-only.key", "ca.pem"),
+                 "unsuitable certificate purpose"));
+  CHECK_FALSE(failed);
+}
+
+TEST_CASE("--help lists the cluster's TLS options") {
+  // --help prints the registered options (custom_options_ is protected).
+  struct probe : flux_config {
+    const caf::config_option_set& options() const { return custom_options_; }
+  } cfg;
+  for (auto name : {"cluster.tls-cert", "cluster.tls-key", "cluster.tls-ca",
+                    "cluster.plaintext"})
+    CHECK_MESSAGE(cfg.options().qualified_name_lookup(name) != nullptr, name);
 }

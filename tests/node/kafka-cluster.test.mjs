@@ -1,4 +1,5 @@
-// Two gateway nodes clustered over CAF networking on one real Kafka broker:
+// Two gateway nodes clustered over CAF networking (mutual TLS, certificates
+// from one CA made by the test) on one real Kafka broker:
 // one consumer group splits the partitions, each node forwards what it
 // consumes to the other, so both serve every room. When a node dies its
 // partitions move to the survivor, whose peer view shows it down, and the
@@ -10,10 +11,12 @@ import {
   brokerForFile, Producer, Client, record, until, actorsOf, readyz,
   subscribeWhenExists, eventsOf, getJson, freePort,
 } from './lib/kafka.mjs';
+import { makeTestPki } from './lib/certs.mjs';
 
 const run = `${process.pid}-${Date.now()}`;
 const kafka = brokerForFile('cluster');
 const { flux } = kafka;
+const pki = makeTestPki();
 
 // The cluster actor's status on a node's /stats.
 async function clusterOf(url) { return (await actorsOf(url, 'cluster'))[0]; }
@@ -39,9 +42,9 @@ test('clustered gateways: every node serves every room; a dead node\'s clients r
   const common = ['--node.role=gateway', `--bus.topic=${topic}`, `--bus.group=${group}`,
     '--bus.partitions=4', '--rooms.history=1000'];
   const argsA = [...common, `--cluster.listen=127.0.0.1:${pa}`, `--cluster.peers=127.0.0.1:${pb}`,
-    '--cluster.node-name=gw-a'];
+    '--cluster.node-name=gw-a', ...pki.tlsArgs('node-a')];
   const argsB = [...common, `--cluster.listen=127.0.0.1:${pb}`, `--cluster.peers=127.0.0.1:${pa}`,
-    '--cluster.node-name=gw-b'];
+    '--cluster.node-name=gw-b', ...pki.tlsArgs('node-b')];
   let a = await flux(argsA);
   const b = await flux(argsB);
   for (const f of [a, b])
