@@ -61,7 +61,7 @@ void add_options(caf::config_option_set& set, cluster_options& opts) {
          "PEM CA certificate(s) of the cluster: a peer whose certificate does "
          "not chain to it cannot join or send a record")
     .add(opts.plaintext, "plaintext",
-         "true: peers over plain TCP, no authentication or encryption (logs "
+         "peers over plain TCP, no authentication or encryption (logs "
          "a warning); a clustered node needs this or the cluster.tls-* files");
 }
 
