@@ -42,6 +42,7 @@ export class FluxClient extends EventTarget {
     this.WS = opts.WebSocket ?? globalThis.WebSocket;
     this.auth = opts.auth ?? null;
     this.refreshing = null;   // the refresh in flight (a promise), if any
+    this.presenting = null;   // the auth request in flight (a promise), if any
     this.rooms = new Map();   // room name → room state (kept across reconnects)
     this.wanted = new Set();  // rooms to be subscribed to
     this.state = 'connecting';
@@ -388,8 +389,10 @@ export class FluxClient extends EventTarget {
 
   /** Sends op auth; true when accepted. Rejects only when no answer came. */
   async #present(token, fresh) {
+    const answer = this.#ask('auth', { token });
+    this.presenting = answer;
     try {
-      const frame = await this.#ask('auth', { token });
+      const frame = await answer;
       this.auth.accepted(token, frame);
       this.dispatchEvent(new CustomEvent('authed', { detail: { frame } }));
       return true;
@@ -397,14 +400,21 @@ export class FluxClient extends EventTarget {
       if (!err.frame) throw err;
       this.auth.refused(token, err.frame, fresh);
       return false;
+    } finally {
+      if (this.presenting === answer) this.presenting = null;
     }
   }
 
-  /** A new token on the same connection (token_expiring / token_expired). */
+  /**
+   * A new token on the same connection (token_expiring / token_expired),
+   * once the auth request in flight is answered (token_expiring may come in
+   * the same batch as its `authed`).
+   */
   #refresh(reason) {
     if (!this.auth || this.refreshing) return;
     const ws = this.ws;
-    this.refreshing = this.auth.tokenFor(reason)
+    this.refreshing = (this.presenting ?? Promise.resolve()).catch(() => {})
+      .then(() => this.auth.tokenFor(reason))
       .then((token) => (token && this.ws === ws ? this.#present(token, false) : false))
       .then((ok) => { if (ok) this.#regrant(); }, () => { /* no answer: a reconnect presents a token again */ })
       .finally(() => { this.refreshing = null; });
