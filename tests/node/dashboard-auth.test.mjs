@@ -222,6 +222,29 @@ describe('dashboard with tokens in Chromium', { timeout: 180000 }, () => {
     await context.close();
   });
 
+  it('a refresh that narrows the token: only the lost room says "No access"', async () => {
+    const { context, page, sockets } = await openPage(async (ctx) => {
+      await ctx.exposeFunction('testSignToken', () => token({ rooms: ['crypto.movers'] }));
+      await ctx.addInitScript(() => {
+        window.fluxDashboard = { getToken: () => window.testSignToken() };
+      });
+    });
+    await page.goto(`${flux.url}/?token=${await token({ exp: nowS() + 6 })}`, { waitUntil: 'domcontentloaded' });
+    await cryptoLive(page);
+    await page.waitForSelector(sel('card-crypto', '[data-access="partial"]'), { timeout: 10000, state: 'attached' });
+    await page.waitForSelector(sel('crypto-ticker-no-access'), { state: 'visible' });
+    assert.equal(await page.locator(sel('ticker-row')).count(), 0, 'no ticker rows left');
+    const s = sockets[0];
+    assert.deepEqual(s.received.filter((f) => f.code === 'forbidden').map((f) => f.room).sort(),
+      ['crypto.ticker', 'news.top', 'stocks.movers', 'weather.london']);
+    // the movers panel is still there and still subscribed, on the same socket
+    await page.click(sel('crypto-tab-movers'));
+    assert.ok(await page.locator(sel('crypto-mover-row')).count() > 0);
+    assert.equal(await page.locator(sel('crypto-movers-no-access')).count(), 0);
+    assert.equal(sockets.length, 1);
+    await context.close();
+  });
+
   it('without a hook: announces the expiry, then stops after 4001 (no reconnect loop)', async () => {
     const { context, page, sockets } = await openPage();
     const exp = nowS() + 4; // inside the warning: token_expiring at once
