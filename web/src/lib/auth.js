@@ -72,6 +72,7 @@ export class TokenAuth extends EventTarget {
   async tokenFor(reason) {
     if (reason === 'connect' && this.mayBeValid()) return this.token;
     if (!this.hasHook()) {
+      if (reason === 'connect' && this.token) this.#set('expired', this.#expiredText(false));
       this.#noHook(reason);
       return null;
     }
@@ -105,13 +106,13 @@ export class TokenAuth extends EventTarget {
       this.store.forget();
     }
     this.#set(expired ? 'expired' : 'refused', expired
-      ? 'Your access has expired. Showing only public rooms; open the dashboard with a new access link.'
+      ? this.#expiredText(false)
       : `The access token was refused (${frame.message ?? frame.code}). Showing only public rooms.`);
   }
 
   /** The session's token expired on the server (`token_expired` while connected). */
   expiredNow() {
-    if (!this.hasHook()) this.#set('expired', this.#expiredText());
+    if (!this.hasHook()) this.#set('expired', this.#expiredText(true));
   }
 
   /** The gateway needs a token and there is none to give. */
@@ -126,7 +127,7 @@ export class TokenAuth extends EventTarget {
       return false;
     }
     if (this.hasHook() || this.mayBeValid()) return true;
-    if (this.token) this.#set('expired', this.#expiredText());
+    if (this.token) this.#set('expired', this.#expiredText(true));
     else if (this.status.state !== 'refused') this.required();
     return false;
   }
@@ -137,8 +138,9 @@ export class TokenAuth extends EventTarget {
     }
   }
 
-  #expiredText() {
-    return `Your access expired${this.exp ? ` at ${clockOf(this.exp)}` : ''}: the board has stopped updating. Open the dashboard with a new access link.`;
+  #expiredText(stopped) {
+    const what = stopped ? 'the board has stopped updating' : 'showing only public rooms';
+    return `Your access expired${this.exp ? ` at ${clockOf(this.exp)}` : ''}: ${what}. Open the dashboard with a new access link.`;
   }
 
   #set(state, message) {
