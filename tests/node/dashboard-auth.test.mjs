@@ -223,14 +223,21 @@ describe('dashboard with tokens in Chromium', { timeout: 180000 }, () => {
   });
 
   it('a refresh that narrows the token: only the lost room says "No access"', async () => {
+    // the narrower token is handed out only once the ticker was seen live
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
     const { context, page, sockets } = await openPage(async (ctx) => {
-      await ctx.exposeFunction('testSignToken', () => token({ rooms: ['crypto.movers'] }));
+      await ctx.exposeFunction('testSignToken', async () => {
+        await released;
+        return token({ rooms: ['crypto.movers'] });
+      });
       await ctx.addInitScript(() => {
         window.fluxDashboard = { getToken: () => window.testSignToken() };
       });
     });
     await page.goto(`${flux.url}/?token=${await token({ exp: nowS() + 6 })}`, { waitUntil: 'domcontentloaded' });
     await cryptoLive(page);
+    release();
     await page.waitForSelector(sel('card-crypto', '[data-access="partial"]'), { timeout: 10000, state: 'attached' });
     await page.waitForSelector(sel('crypto-ticker-no-access'), { state: 'visible' });
     assert.equal(await page.locator(sel('ticker-row')).count(), 0, 'no ticker rows left');
@@ -247,7 +254,7 @@ describe('dashboard with tokens in Chromium', { timeout: 180000 }, () => {
 
   it('without a hook: announces the expiry, then stops after 4001 (no reconnect loop)', async () => {
     const { context, page, sockets } = await openPage();
-    const exp = nowS() + 4; // inside the warning: token_expiring at once
+    const exp = nowS() + 6; // token_expiring within about a second
     await page.goto(`${flux.url}/?token=${await token({ exp })}`, { waitUntil: 'domcontentloaded' });
     await cryptoLive(page);
     await page.waitForSelector(sel('auth-notice', '[data-state="expiring"]'), { state: 'visible' });
