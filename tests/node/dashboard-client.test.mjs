@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Client, startFlux } from './lib/flux.mjs';
-import { applyFrame, createRoomState, resumeOf } from '../../web/src/lib/store.js';
+import { applyFrame, createRoomState, denyAccess, resumeOf } from '../../web/src/lib/store.js';
+import { patternCovers, tokenExp, TokenAuth } from '../../web/src/lib/auth.js';
+import { withoutToken } from '../../web/src/lib/token-store.js';
 import { backoffDelay, FluxClient } from '../../web/src/lib/client.js';
 import { ago, cityFromRoom, pct, price, safeUrl } from '../../web/src/lib/format.js';
 
@@ -50,6 +52,73 @@ describe('room state', () => {
     assert.equal(st.hasData, true);
     assert.equal(st.status, null, 'the new snapshot clears the stale status');
     assert.deepEqual(resumeOf(st), { epoch: 'e2', pos: 0 });
+  });
+});
+
+describe('tokens (auth.js, token-store.js)', () => {
+  // an unsigned JWT-shaped string: the client only reads exp, it never verifies
+  const jwt = (payload) => `e30.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
+
+  it('reads exp, matches room patterns as the gateway does, strips ?token=', () => {
+    assert.equal(tokenExp(jwt({ sub: 'a', exp: 1795462509 })), 1795462509);
+    assert.equal(tokenExp('not a token'), null);
+    assert.ok(patternCovers('*', 'news.top'));
+    assert.ok(patternCovers('crypto.*', 'crypto.ticker'));
+    assert.ok(!patternCovers('crypto.*', 'crypto'));
+    assert.ok(!patternCovers('weather.london', 'weather.tokyo'));
+    assert.equal(withoutToken('http://h/?token=abc&x=1#k'), '/?x=1#k');
+    assert.equal(withoutToken('http://h/?token=abc'), '/');
+    assert.equal(withoutToken('http://h/?x=1'), null);
+  });
+
+  it('a forbidden room loses its data', () => {
+    const st = createRoomState('news.top');
+    applyFrame(st, { type: 'snapshot', epoch: 'e', pos: 1, ts: 1, data: { items: [] } });
+    denyAccess(st);
+    assert.equal(st.forbidden, true);
+    assert.equal(st.hasData, false);
+    assert.equal(st.data, null);
+    assert.equal(resumeOf(st), undefined);
+  });
+
+  it('reconnects after 4001 only with a hook or a token that may still be valid; never after 4003', () => {
+    const t = 1_800_000_000_000;
+    const live = new TokenAuth({ token: jwt({ exp: t / 1000 + 60 }), now: () => t });
+    assert.equal(live.mayReconnect(4001), true);
+    assert.equal(live.mayReconnect(4003), false);
+    assert.equal(live.status.state, 'denied');
+    const gone = new TokenAuth({ token: jwt({ exp: t / 1000 - 1 }), now: () => t });
+    assert.equal(gone.mayReconnect(4001), false);
+    assert.equal(gone.status.state, 'expired');
+    const none = new TokenAuth({ now: () => t });
+    assert.equal(none.mayReconnect(4001), false);
+    assert.equal(none.status.state, 'required');
+    const hooked = new TokenAuth({ token: jwt({ exp: t / 1000 - 1 }), now: () => t, hook: () => async () => 'x' });
+    assert.equal(hooked.mayReconnect(4001), true);
+  });
+
+  it('asks the hook only when the held token will not do, and reports a failing hook', async () => {
+    const t = 1_800_000_000_000;
+    const calls = [];
+    let answer = async () => 'new';
+    const auth = new TokenAuth({ token: jwt({ exp: t / 1000 + 60 }), now: () => t,
+      hook: () => (info) => { calls.push(info.reason); return answer(); } });
+    assert.equal(await auth.tokenFor('connect'), auth.token, 'a valid held token: no hook call');
+    assert.equal(await auth.tokenFor('expiring'), 'new');
+    answer = async () => { throw new Error('IdP down'); };
+    assert.equal(await auth.tokenFor('expired'), null);
+    assert.equal(auth.status.state, 'renew_failed');
+    assert.match(auth.status.message, /IdP down/);
+    assert.deepEqual(calls, ['expiring', 'expired']);
+    const saved = [];
+    auth.accepted('new', { sub: 'ann', exp: t / 1000 + 600, rooms: ['crypto.*'], anonymous_rooms: ['news.top'] });
+    assert.equal(auth.status.state, 'authed');
+    assert.ok(auth.covers('crypto.ticker') && auth.covers('news.top') && !auth.covers('stocks.movers'));
+    const noHook = new TokenAuth({ store: { save: (x) => saved.push(x), forget: () => saved.push(null) } });
+    noHook.accepted('a', { sub: 's', exp: 1 });
+    noHook.refused('a', { code: 'unauthorized', message: 'bad signature' }, true);
+    assert.deepEqual(saved, ['a', null], 'a refused token is forgotten');
+    assert.match(noHook.status.message, /bad signature/);
   });
 });
 

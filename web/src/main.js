@@ -1,16 +1,27 @@
 // Flux dashboard: one WebSocket to the gateway, four cards.
 import './styles.css';
+import { authNotice } from './auth-notice.js';
+import { TokenAuth } from './lib/auth.js';
 import { FluxClient } from './lib/client.js';
 import { h, setClock, setText } from './lib/dom.js';
 import { ago } from './lib/format.js';
 import { logo } from './lib/icons.js';
+import { forgetToken, saveToken, takeTokenFromAddress } from './lib/token-store.js';
 import { cryptoCard } from './cards/crypto.js';
 import { newsCard } from './cards/news.js';
 import { stocksCard } from './cards/stocks.js';
 import { weatherCard } from './cards/weather.js';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = new FluxClient(wsUrl);
+// The token: from ?token= once (then sessionStorage), renewed through the
+// page's hook window.fluxDashboard.getToken (web/README.md).
+const auth = new TokenAuth({
+  token: takeTokenFromAddress(),
+  hook: () => globalThis.fluxDashboard?.getToken,
+  store: { save: saveToken, forget: forgetToken },
+});
+const client = new FluxClient(wsUrl, { auth });
+const accessNotice = authNotice(auth);
 
 // -- layout -------------------------------------------------------------------
 
@@ -33,6 +44,7 @@ document.getElementById('app').replaceChildren(
     h('div', { class: 'brand' }, logo(28), h('span', { class: 'brand-name' }, 'Flux'), h('span', { class: 'brand-sub' }, 'Real-time dashboard')),
     badge),
   notice,
+  accessNotice.root,
   h('main', { class: 'grid' },
     h('div', { class: 'col col-a' }, weather.root, news.root),
     h('div', { class: 'col col-b' }, crypto.root, stocks.root)),
@@ -42,7 +54,7 @@ document.getElementById('app').replaceChildren(
 
 // -- connection badge ---------------------------------------------------------
 
-const LABELS = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+const LABELS = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', unauthorized: 'Not authorized' };
 
 function renderBadge() {
   const s = client.state;
@@ -73,13 +85,19 @@ client.addEventListener('state', () => {
   document.documentElement.dataset.connection = client.state;
 });
 
-client.addEventListener('hello', () => {
-  setText(sessionEl, client.session ?? '—');
+// the weather.* rooms this client may see (asked again when a refresh changes them)
+function loadRooms() {
   client.request('rooms').then((answer) => {
     const names = (answer.rooms ?? []).map((r) => r.name).filter((n) => n.startsWith('weather.')).sort();
     weather.setRooms(names);
   }, () => { /* keep the current choice; asked again on the next connect */ });
+}
+
+client.addEventListener('hello', () => {
+  setText(sessionEl, client.session ?? '—');
+  loadRooms();
 });
+client.addEventListener('authed', () => { if (client.state === 'live') loadRooms(); });
 
 client.addEventListener('servererror', (e) => {
   const { frame: f, room } = e.detail;
@@ -136,4 +154,4 @@ renderBadge();
 client.start();
 
 // for diagnostics in the console and for the browser test
-window.__flux = { client };
+window.__flux = { client, auth };

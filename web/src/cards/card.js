@@ -1,11 +1,30 @@
 // The frame every card shares: title, freshness, stale warning, skeleton.
 import { agoEl, h, mount, setAgo } from '../lib/dom.js';
 import { clock } from '../lib/format.js';
-import { warnIcon } from '../lib/icons.js';
+import { lockIcon, warnIcon } from '../lib/icons.js';
 
 function skeleton(key, lines) {
   return h('div', { class: 'skeleton', testid: `${key}-skeleton`, 'aria-busy': 'true', 'aria-label': 'Loading' },
     Array.from({ length: lines }, (_, i) => h('div', { class: `sk-line sk-${i % 3}` })));
+}
+
+/** What a card (or a panel) shows for a room outside the token. */
+export function noAccess(key) {
+  return h('div', { class: 'no-access', testid: `${key}-no-access`, role: 'status' },
+    lockIcon(18),
+    h('div', null, h('strong', null, 'No access'),
+      h('p', null, 'Your access token does not include this data.')));
+}
+
+/**
+ * Shows "no access" in `body` while `forbidden`, and the skeleton again
+ * once it is not (data follows). Returns `forbidden`.
+ */
+export function gateBody(body, key, forbidden, skeletonFn) {
+  const shown = body.querySelector(`[data-testid="${key}-no-access"]`) !== null;
+  if (forbidden && !shown) mount(body, noAccess(key));
+  else if (!forbidden && shown) mount(body, skeletonFn());
+  return forbidden;
 }
 
 /**
@@ -17,7 +36,7 @@ export function createCard({ key, title, actions = null, skeletonLines = 5, icon
   updated.hidden = true;
   const stale = h('div', { class: 'stale', role: 'status', testid: `${key}-stale`, hidden: true });
   const body = h('div', { class: 'card-body' }, skeleton(key, skeletonLines));
-  const root = h('section', { class: `card card-${key}`, testid: `card-${key}`, 'aria-label': title, dataset: { ready: 'false', stale: 'false' } },
+  const root = h('section', { class: `card card-${key}`, testid: `card-${key}`, 'aria-label': title, dataset: { ready: 'false', stale: 'false', access: 'granted' } },
     h('header', { class: 'card-head' },
       h('div', { class: 'card-title' }, icon, h('h2', null, title), updated),
       actions ? h('div', { class: 'card-actions' }, actions) : null),
@@ -36,6 +55,19 @@ export function createCard({ key, title, actions = null, skeletonLines = 5, icon
       if (body.querySelector(`[data-testid="${key}-skeleton"]`)) return;
       mount(body, skeleton(key, skeletonLines));
       root.dataset.ready = 'false';
+    },
+    /**
+     * "No access" instead of the body while `forbidden` (data-access on the
+     * card says which); returns `forbidden`, so render() can stop there.
+     */
+    gate(forbidden) {
+      root.dataset.access = forbidden ? 'forbidden' : 'granted';
+      if (forbidden) {
+        root.dataset.ready = 'false';
+        this.setUpdated(null);
+        this.setStatus([]);
+      }
+      return gateBody(body, key, forbidden, () => skeleton(key, skeletonLines));
     },
     /** Source time of the newest data shown. */
     setUpdated(ts) {

@@ -3,7 +3,7 @@
 // tabs never reloads or blanks anything.
 import { flash, h, mount, setText } from '../lib/dom.js';
 import { compactUsd, direction, pct, price } from '../lib/format.js';
-import { createCard } from './card.js';
+import { createCard, gateBody } from './card.js';
 
 const MOVERS = 'crypto.movers';
 const TICKER = 'crypto.ticker';
@@ -92,6 +92,7 @@ export function cryptoCard(client) {
 
   function renderMovers() {
     const st = client.room(MOVERS);
+    if (gateBody(moversBody, 'crypto-movers', st.forbidden, () => panelSkeleton('crypto-movers'))) return;
     if (!st.hasData || !st.data) return;
     const d = st.data;
     const top = Array.isArray(d.top) ? d.top : [];
@@ -206,6 +207,16 @@ export function cryptoCard(client) {
     }
   }
 
+  // a forbidden ticker drops its rows (prices and history) for "no access"
+  function renderTickerAccess() {
+    const { forbidden } = client.room(TICKER);
+    if (forbidden) {
+      for (const r of rows.values()) r.row.remove();
+      rows.clear();
+    }
+    gateBody(tickerBody, 'crypto-ticker', forbidden, () => panelSkeleton('crypto-ticker'));
+  }
+
   client.addEventListener('frame', (e) => {
     if (e.detail.room === TICKER) onTickerFrame(e.detail.change, e.detail.state);
   });
@@ -220,6 +231,8 @@ export function cryptoCard(client) {
       { label: 'Live ticker', status: client.room(TICKER).status },
     ]);
     card.root.dataset.ready = client.room(MOVERS).hasData && client.room(TICKER).hasData ? 'true' : 'false';
+    const denied = [MOVERS, TICKER].filter((r) => client.room(r).forbidden).length;
+    card.root.dataset.access = ['granted', 'partial', 'forbidden'][denied];
   }
 
   select(tab);
@@ -230,6 +243,7 @@ export function cryptoCard(client) {
     rooms: () => [MOVERS, TICKER],
     render(room) {
       if (room === MOVERS) renderMovers();
+      if (room === TICKER) renderTickerAccess();
       renderMeta();
     },
   };

@@ -12,6 +12,7 @@ export function newsCard(client) {
 
   function render() {
     const st = client.room(ROOM);
+    if (card.gate(st.forbidden)) return;
     card.setStatus([{ label: null, status: st.status }]);
     if (!st.hasData || !st.data) return;
     card.setUpdated(st.updatedAt);

@@ -34,6 +34,7 @@ export function stocksCard(client) {
 
   function render() {
     const st = client.room(ROOM);
+    if (card.gate(st.forbidden)) return;
     card.setStatus([{ label: null, status: st.status }]);
     if (!st.hasData || !st.data) return;
     card.setUpdated(st.updatedAt);

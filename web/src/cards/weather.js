@@ -44,6 +44,7 @@ export function weatherCard(client) {
   function render() {
     const st = client.room(room);
     card.root.dataset.room = room;
+    if (card.gate(st.forbidden)) return;
     card.setStatus([{ label: null, status: st.status }]);
     if (!st.hasData || !st.data) {
       card.setUpdated(null);

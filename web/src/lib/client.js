@@ -2,15 +2,21 @@
 // subscriptions, per-room state, automatic reconnect with backoff and jitter,
 // and resume from the last position seen so nothing is lost.
 //
+// With `opts.auth` (a TokenAuth, auth.js) it presents a token as the first
+// request after `hello` (before any subscribe), refreshes it on
+// `token_expiring` / `token_expired` without reconnecting, and after a 4001
+// or 4003 close reconnects only when a token may still be had.
+//
 // Events (EventTarget):
-//   'state'      detail {state, attempt, nextRetryAt, since}   state: connecting | live | reconnecting | offline
+//   'state'      detail {state, attempt, nextRetryAt, since}   state: connecting | live | reconnecting | offline | unauthorized
 //   'frame'      detail {room, frame, change, state}           each snapshot/event applied to a room
 //   'flush'      detail {rooms: Set}                           after each message from the server
 //   'subscribed' detail {room, frame}
 //   'servererror' detail {frame}
-//   'hello'      detail {frame}
+//   'hello'      detail {frame}                               after the token step: subscriptions are on their way
+//   'authed'     detail {frame}                               a token was accepted (also a refresh)
 
-import { applyFrame, createRoomState, resumeOf } from './store.js';
+import { allowAccess, applyFrame, createRoomState, denyAccess, resumeOf } from './store.js';
 
 export const DEFAULTS = {
   baseDelayMs: 400,       // first retry after 200–400 ms
@@ -34,6 +40,9 @@ export class FluxClient extends EventTarget {
     this.url = url;
     this.opts = { ...DEFAULTS, ...opts };
     this.WS = opts.WebSocket ?? globalThis.WebSocket;
+    this.auth = opts.auth ?? null;
+    this.refreshing = null;   // the refresh in flight (a promise), if any
+    this.presenting = null;   // the auth request in flight (a promise), if any
     this.rooms = new Map();   // room name → room state (kept across reconnects)
     this.wanted = new Set();  // rooms to be subscribed to
     this.state = 'connecting';
@@ -105,9 +114,14 @@ export class FluxClient extends EventTarget {
 
   /** Sends a request and resolves with its answer (rejects on `error`). */
   request(op, fields = {}, timeoutMs = this.opts.requestTimeoutMs) {
+    if (this.state !== 'live' || !this.ws) return Promise.reject(new Error(`not connected (${this.state})`));
+    return this.#ask(op, fields, timeoutMs);
+  }
+
+  #ask(op, fields = {}, timeoutMs = this.opts.requestTimeoutMs) {
     return new Promise((resolve, reject) => {
-      if (this.state !== 'live' || !this.ws) {
-        reject(new Error(`not connected (${this.state})`));
+      if (!this.ws) {
+        reject(new Error('not connected'));
         return;
       }
       const id = this.nextId++;
@@ -127,14 +141,14 @@ export class FluxClient extends EventTarget {
 
   /** Try again now (e.g. the browser came back online). */
   retryNow() {
-    if (this.stopped || this.ws) return;
+    if (this.stopped || this.ws || this.state === 'unauthorized') return;
     clearTimeout(this.timers.retry);
     this.timers.retry = null;
     this.#connect();
   }
 
   goneOffline() {
-    if (this.state !== 'live') this.#setState('offline');
+    if (this.state !== 'live' && this.state !== 'unauthorized') this.#setState('offline');
   }
 
   // -- connection -----------------------------------------------------------------
@@ -151,7 +165,7 @@ export class FluxClient extends EventTarget {
     this.ws = ws;
     ws.onopen = () => { /* 'live' once hello arrives */ };
     ws.onmessage = (ev) => this.#onMessage(ev.data);
-    ws.onclose = (ev) => this.#lost(`closed ${ev.code}${ev.reason ? ` ${ev.reason}` : ''}`);
+    ws.onclose = (ev) => this.#lost(`closed ${ev.code}${ev.reason ? ` ${ev.reason}` : ''}`, ev.code);
     ws.onerror = () => { /* a close follows */ };
     clearTimeout(this.timers.connect);
     this.timers.connect = setTimeout(() => {
@@ -166,7 +180,7 @@ export class FluxClient extends EventTarget {
     this.ws = null;
   }
 
-  #lost(why) {
+  #lost(why, code = null) {
     const ws = this.ws;
     this.#detach();
     if (ws) { try { ws.close(); } catch { /* ignore */ } }
@@ -176,7 +190,21 @@ export class FluxClient extends EventTarget {
     this.#failPending(new Error(`connection lost: ${why}`));
     if (this.stopped) return;
     this.lastCloseReason = why;
+    if ((code === 4001 || code === 4003) && this.auth && !this.auth.mayReconnect(code)) {
+      this.#halt(why);
+      return;
+    }
     this.#scheduleRetry(why);
+  }
+
+  /** No reconnect: no token will do (the page says why, from auth's status). */
+  #halt(why) {
+    for (const k of ['retry', 'offline', 'connect']) {
+      clearTimeout(this.timers[k]);
+      this.timers[k] = null;
+    }
+    this.nextRetryAt = null;
+    this.#setState('unauthorized', { why });
   }
 
   #scheduleRetry(why) {
@@ -275,6 +303,7 @@ export class FluxClient extends EventTarget {
 
   #onFrame(f, touched) {
     const pending = f.id !== undefined && f.id !== null ? this.pending.get(f.id) : undefined;
+    const answered = pending !== undefined;
     if (pending) {
       this.pending.delete(f.id);
       clearTimeout(pending.timer);
@@ -288,6 +317,8 @@ export class FluxClient extends EventTarget {
         const st = this.room(f.room);
         st.lastSubscribe = { resumed: f.resumed === true, reason: f.reason ?? null, missed: f.missed ?? 0, at: Date.now() };
         st.resumable = true;
+        allowAccess(st);
+        touched.add(f.room);
         this.dispatchEvent(new CustomEvent('subscribed', { detail: { room: f.room, frame: f } }));
         break;
       }
@@ -306,6 +337,14 @@ export class FluxClient extends EventTarget {
         const room = this.subIds.get(f.id) ?? f.room;
         this.subIds.delete(f.id);
         if (f.code === 'unknown_room' && room) this.wanted.delete(room);
+        if (f.code === 'forbidden' && room) {
+          denyAccess(this.room(room));
+          touched.add(room);
+        }
+        if (f.code === 'token_expired' && !answered) {
+          this.auth?.expiredNow();
+          this.#refresh('expired');
+        }
         // a subscribe the server could not complete now is tried again
         if (room && this.wanted.has(room) && (f.code === 'internal' || f.code === 'rate_limited')) {
           const conn = this.ws;
@@ -316,14 +355,80 @@ export class FluxClient extends EventTarget {
         this.dispatchEvent(new CustomEvent('servererror', { detail: { frame: f, room } }));
         break;
       }
+      case 'token_expiring': this.#refresh('expiring'); break;
       default: break;
     }
   }
 
+  // -- the token step and refresh -------------------------------------------------
+
   #onHello(f) {
     clearTimeout(this.timers.connect);
-    clearTimeout(this.timers.offline);
     this.session = f.session ?? null;
+    const ws = this.ws;
+    this.#authenticate(f).then((go) => {
+      if (go && this.ws === ws) this.#ready(f);
+    }, (err) => {
+      if (this.ws === ws) this.#lost(`token step: ${err.message}`);
+    });
+  }
+
+  /** Presents a token when the gateway wants one; false: do not subscribe. */
+  async #authenticate(hello) {
+    if (!this.auth || !hello.auth || hello.auth === 'off') return true;
+    let token = await this.auth.tokenFor('connect');
+    // a refused token is replaced by the hook's once, well within auth.max-failures
+    for (let tries = 0; token && tries < 2; tries += 1) {
+      if (await this.#present(token, true)) return true;
+      token = await this.auth.tokenFor('refused');
+    }
+    if (hello.auth !== 'required') return true; // anonymous: the open rooms only
+    this.#lost('the gateway needs a token and there is none', 4001);
+    return false;
+  }
+
+  /** Sends op auth; true when accepted. Rejects only when no answer came. */
+  async #present(token, fresh) {
+    const answer = this.#ask('auth', { token });
+    this.presenting = answer;
+    try {
+      const frame = await answer;
+      this.auth.accepted(token, frame);
+      this.dispatchEvent(new CustomEvent('authed', { detail: { frame } }));
+      return true;
+    } catch (err) {
+      if (!err.frame) throw err;
+      this.auth.refused(token, err.frame, fresh);
+      return false;
+    } finally {
+      if (this.presenting === answer) this.presenting = null;
+    }
+  }
+
+  /**
+   * A new token on the same connection (token_expiring / token_expired),
+   * once the auth request in flight is answered (token_expiring may come in
+   * the same batch as its `authed`).
+   */
+  #refresh(reason) {
+    if (!this.auth || this.refreshing) return;
+    const ws = this.ws;
+    this.refreshing = (this.presenting ?? Promise.resolve()).catch(() => {})
+      .then(() => this.auth.tokenFor(reason))
+      .then((token) => (token && this.ws === ws ? this.#present(token, false) : false))
+      .then((ok) => { if (ok) this.#regrant(); }, () => { /* no answer: a reconnect presents a token again */ })
+      .finally(() => { this.refreshing = null; });
+  }
+
+  /** After a refresh: subscribe again to forbidden rooms the new token covers. */
+  #regrant() {
+    for (const name of this.wanted) {
+      if (this.room(name).forbidden && this.auth.covers(name)) this.#sendSubscribe(name, false);
+    }
+  }
+
+  #ready(f) {
+    clearTimeout(this.timers.offline);
     this.attempt = 0;
     this.connects += 1;
     this.nextRetryAt = null;

@@ -58,6 +58,11 @@ export function warnIcon(size = 16) {
     h('line', { x1: 12, y1: 10, x2: 12, y2: 14, ...stroke }), h('circle', { cx: 12, cy: 17.5, r: 0.8, fill: 'currentColor' }));
 }
 
+export function lockIcon(size = 16) {
+  return svg(size, 'lock-icon', h('rect', { x: 5, y: 11, width: 14, height: 10, rx: 2, ...stroke }),
+    h('path', { d: 'M8 11V8a4 4 0 0 1 8 0v3', ...stroke }));
+}
+
 export function logo(size = 26) {
   return h('svg', { viewBox: '0 0 32 32', width: size, height: size, class: 'logo', 'aria-hidden': 'true' },
     h('rect', { x: 1, y: 1, width: 30, height: 30, rx: 8, class: 'logo-bg' }),

@@ -15,6 +15,7 @@ export function createRoomState(name) {
     receivedAt: null,  // local time (ms) when data last changed
     subscribedAt: null,
     lastSubscribe: null, // the last `subscribed` answer (resumed, reason, missed)
+    forbidden: false,  // the gateway said `forbidden` for this room (outside the token)
   };
 }
 
@@ -81,6 +82,20 @@ export function applyFrame(st, f, now = Date.now()) {
     default:
       return null;
   }
+}
+
+/**
+ * The room is outside the token (`forbidden`): its data goes, so a card
+ * shows "no access" and never what the token may no longer see.
+ */
+export function denyAccess(st) {
+  Object.assign(st, { forbidden: true, data: null, hasData: false, epoch: null, pos: null,
+    status: null, updatedAt: null, receivedAt: null, resumable: false });
+}
+
+/** Subscribed again (e.g. after a refresh that covers the room). */
+export function allowAccess(st) {
+  st.forbidden = false;
 }
 
 /** The `resume` field to send when re-subscribing, or undefined. */
