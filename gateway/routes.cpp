@@ -339,11 +339,11 @@ namespace {
 
 // Hands `respond` on (moves from it) only where it answers asynchronously.
 void dispatch(const std::shared_ptr<context>& ctx, const request& req,
-              responder& respond) {
+              std::string_view authorization, responder& respond) {
   std::string target{req.target()};
   if (target.rfind("/ingest/", 0) == 0) { // webhook ingest (gateway/ingest.cpp)
     respond(handle_ingest(ctx->opts.ingest, ctx->ingest_pump, *ctx->backlog,
-                          req));
+                          req, authorization));
     return;
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
@@ -370,10 +370,10 @@ void dispatch(const std::shared_ptr<context>& ctx, const request& req,
 } // namespace
 
 void route(const std::shared_ptr<context>& ctx, const request& req,
-           responder respond) {
+           std::string_view authorization, responder respond) {
   ++ctx->http_requests;
   try {
-    dispatch(ctx, req, respond);
+    dispatch(ctx, req, authorization, respond);
   } catch (const std::exception& e) {
     // A route that throws fails its one request, never the I/O thread.
     log::error("gateway", "request failed", {{"error", e.what()}});
