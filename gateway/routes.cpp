@@ -12,6 +12,7 @@
 #include "core/process.hpp"
 #include "core/type_ids.hpp"
 #include "gateway/ingest.hpp"
+#include "gateway/ops_access.hpp"
 #include "gateway/prometheus.hpp"
 
 namespace flux::gateway {
@@ -231,6 +232,28 @@ response make_response(const request& req, http::status status,
 
 namespace {
 
+// /stats and /metrics only for whom ops.* allows (gateway/ops_access.hpp);
+// true when refused (and answered).
+bool refuse_ops(const std::shared_ptr<context>& ctx, const request& req,
+                const std::string& path, std::string_view authorization,
+                const responder& respond) {
+  auto v = check_ops(ctx->ops, ctx->opts.ops, ctx->opts.bind, authorization);
+  if (v.status == http::status::ok)
+    return false;
+  log::warn("gateway", "ops endpoint refused",
+            {{"path", path},
+             {"status", std::to_string(static_cast<int>(v.status))}});
+  json::writer w;
+  w.start_object();
+  w.kv("error", v.error);
+  w.end_object();
+  auto res = make_response(req, v.status, w.take(), "application/json");
+  if (v.status == http::status::unauthorized)
+    res.set(http::field::www_authenticate, "Bearer realm=\"flux-ops\"");
+  respond(std::move(res));
+  return true;
+}
+
 // Hands `respond` on (moves from it) only where it answers asynchronously.
 void dispatch(const std::shared_ptr<context>& ctx, const request& req,
               std::string_view authorization, responder& respond) {
@@ -247,6 +270,8 @@ void dispatch(const std::shared_ptr<context>& ctx, const request& req,
     return;
   }
   auto path = target.substr(0, target.find('?'));
+  if (is_ops_path(path) && refuse_ops(ctx, req, path, authorization, respond))
+    return;
   if (path == "/healthz") {
     respond(make_response(req, http::status::ok, "{\"status\":\"ok\"}",
                           "application/json"));
