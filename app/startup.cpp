@@ -158,6 +158,8 @@ gateway_options(const node_context& n, std::vector<gateway::ingest_room> ingest,
   o.session.socketio_connect_timeout_ms =
     cfg.gateway.socketio_connect_timeout_ms;
   o.ingest = cfg.ingest;
+  o.ingest.access = o.access; // JWTs with an `ingest` claim
+  o.ops = cfg.ops;
   o.ingest.max_event_bytes = cfg.rooms.room.max_event_bytes;
   o.ingest.parsed_rooms = std::move(ingest);
   o.ingest.bus = bus::produces(n.role) ? event_bus : bus_actor{};

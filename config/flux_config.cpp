@@ -28,6 +28,7 @@ flux_config::flux_config() {
   add_options(custom_options_, domains);
   add_options(custom_options_, connectors);
   add_options(custom_options_, ingest);
+  add_options(custom_options_, ops);
   add_options(custom_options_, bench);
   add_options(custom_options_, log);
   add_options(custom_options_, auth);
@@ -44,6 +45,7 @@ std::vector<std::string> flux_config::validate() const {
   check_options(domains, errors);
   check_options(connectors, errors);
   check_options(ingest, errors);
+  check_options(ops, errors);
   check_options(bench, errors);
   check_options(log, errors);
   check_options(auth, errors);

@@ -14,6 +14,7 @@
 #include "domains/domains_options.hpp"
 #include "gateway/gateway_options.hpp"
 #include "gateway/ingest_options.hpp"
+#include "gateway/ops_options.hpp"
 #include "rooms/room_options.hpp"
 #include "runtime/node_options.hpp"
 #include "sessions/session_options.hpp"
@@ -41,8 +42,8 @@ public:
   // defaults that depend on other options (auth.anonymous-rooms).
   bool is_set(const std::string& name) const;
 
-  // The gateway's own section; its session and ingest members stay at
-  // their defaults here (the session and ingest sections are below).
+  // The gateway's own section; its session, ingest and ops members stay at
+  // their defaults here (the session, ingest and ops sections are below).
   gateway::options gateway;
   session_options session;
   directory_options rooms;
@@ -52,6 +53,7 @@ public:
   domains_options domains;
   connectors_options connectors;
   gateway::ingest_options ingest;
+  gateway::ops_options ops;
   sim::bench_options bench;
   log_options log;
   auth::auth_options auth;

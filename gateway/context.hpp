@@ -10,6 +10,7 @@
 #include "core/actors.hpp"
 #include "gateway/gateway_options.hpp"
 #include "gateway/ingest.hpp"
+#include "gateway/ops_access.hpp"
 #include "sessions/session.hpp"
 
 // What every connection of the gateway shares: the actor system, the actors
@@ -19,11 +20,16 @@ namespace flux::gateway {
 struct context {
   context(caf::actor_system& s, options o, node_actor n,
           room_directory_actor d)
-    : sys(s), opts(std::move(o)), node(std::move(n)), directory(std::move(d)) {
+    : sys(s),
+      opts(std::move(o)),
+      ops(decide_ops_mode(opts.ops, opts.bind)),
+      node(std::move(n)),
+      directory(std::move(d)) {
   }
 
   caf::actor_system& sys;
   options opts;
+  ops_mode ops; // who may read /stats and /metrics, decided once
   node_actor node;
   room_directory_actor directory;
   cluster_actor cluster; // when clustered: /stats?scope=cluster asks it

@@ -10,10 +10,11 @@
 #include "auth/access_policy.hpp"
 
 #include "gateway/ingest_options.hpp"
+#include "gateway/ops_options.hpp"
 #include "sessions/session_options.hpp"
 
-// The gateway's options: the gateway.* section, and its sessions' and
-// ingest's options (their own sections) to hand on.
+// The gateway's options: the gateway.* section, and its sessions', ingest's
+// and the ops endpoints' options (their own sections) to hand on.
 namespace flux::gateway {
 
 struct options {
@@ -33,9 +34,10 @@ struct options {
   std::shared_ptr<const auth::access_policy> access;
   session_options session;
   ingest_options ingest; // POST /ingest/{room} (gateway/ingest.hpp)
+  ops_options ops;       // /stats, /metrics (gateway/ops_access.hpp)
 };
 
-// The gateway.* section (not session nor ingest: they have their own).
+// The gateway.* section (not session, ingest nor ops: they have their own).
 void add_options(caf::config_option_set& set, options& opts);
 void check_options(const options& opts, std::vector<std::string>& errors);
 

@@ -81,6 +81,7 @@ void http_session::do_read() {
   head_ = false;
   got_start_line_ = false;
   got_authorization_ = false;
+  in_authorization_ = false;
   authorization_.clear();
   stream_.expires_after(std::chrono::seconds(30));
   read_header();
@@ -117,11 +118,11 @@ void http_session::read_header() {
 }
 
 // `fields` holds whole lines of the request header as Beast consumed them
-// (the start line, some fields); the value is kept with its trailing
-// whitespace.
+// (the start line, then field by field, each with its continuation lines).
+// The Authorization value is kept as sent: trailing white space stays, an
+// obs-fold keeps its CRLF, a second field is joined with "\n", so that
+// parse_bearer (gateway/bearer.hpp) sees what Beast would trim or unfold.
 void http_session::keep_raw_authorization(std::string_view fields) {
-  if (got_authorization_) // the first one counts, as for Beast's req[]
-    return;
   size_t pos = 0;
   while (pos < fields.size()) {
     auto eol = fields.find('\n', pos);
@@ -130,18 +131,35 @@ void http_session::keep_raw_authorization(std::string_view fields) {
                                      : eol - pos);
     if (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
-    if (ieq_prefix(line, "authorization:")) {
-      line.remove_prefix(14);
-      while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-        line.remove_prefix(1);
-      authorization_ = std::string{line};
-      got_authorization_ = true;
-      return;
+    bool continuation = !line.empty()
+                        && (line.front() == ' ' || line.front() == '\t');
+    if (continuation && in_authorization_) {
+      authorization_ += "\r\n";
+      authorization_ += line;
+    } else {
+      in_authorization_ = ieq_prefix(line, "authorization:");
+      if (in_authorization_) {
+        line.remove_prefix(14);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+          line.remove_prefix(1);
+        if (got_authorization_)
+          authorization_ += '\n';
+        authorization_ += line;
+        got_authorization_ = true;
+      }
     }
     if (eol == std::string_view::npos)
       break;
     pos = eol + 1;
   }
+}
+
+std::string_view http_session::raw_authorization(
+  const http::request<http::string_body>& req) const {
+  // Beast saw a field this did not (it should not happen): not exact.
+  if (!got_authorization_ && req.count(http::field::authorization) > 0)
+    return "\n";
+  return authorization_;
 }
 
 void http_session::on_header(beast::error_code ec) {
@@ -190,10 +208,8 @@ bool http_session::refuse_on_header() {
   // Webhook ingest (POST /ingest/{room}) takes larger bodies than the rest.
   std::uint64_t limit = 64 * 1024;
   if (target.substr(0, 8) == "/ingest/") {
-    auto early = refuse_ingest_early(
-      ctx_->opts.ingest, *ctx_->backlog, req,
-      got_authorization_ ? std::string_view{authorization_}
-                         : std::string_view{req[http::field::authorization]});
+    auto early = refuse_ingest_early(ctx_->opts.ingest, *ctx_->backlog, req,
+                                     raw_authorization(req));
     if (early) {
       refuse(std::move(*early));
       return true;
@@ -287,7 +303,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (websocket::is_upgrade(req))
     return do_upgrade(std::move(req), path, query, socketio_path);
   auto self = shared_from_this();
-  route(ctx_, req, [self](response res) {
+  route(ctx_, req, raw_authorization(req), [self](response res) {
     asio::post(self->stream_.get_executor(),
                [self, res = std::move(res)]() mutable {
                  self->send(std::move(res));

@@ -47,6 +47,8 @@ private:
   // so that the raw Authorization value is seen before Beast trims it.
   void read_header();
   void keep_raw_authorization(std::string_view fields);
+  std::string_view
+  raw_authorization(const http::request<http::string_body>& req) const;
   void on_header(beast::error_code ec);
   bool refuse_on_header(); // true when the request was answered
   void on_read(beast::error_code ec, std::size_t bytes);
@@ -75,8 +77,9 @@ private:
   std::vector<char> discard_; // what is read away meanwhile
   bool head_ = false;         // answering HEAD: headers only
   bool got_start_line_ = false; // of the request being read
-  std::string authorization_; // raw value, as sent
+  std::string authorization_; // raw value, as sent (keep_raw_authorization)
   bool got_authorization_ = false;
+  bool in_authorization_ = false; // the last line read was of that field
   std::uint64_t reserved_ = 0; // of ctx_->inflight_body_bytes
 };
 

@@ -8,8 +8,8 @@
 #include "core/json.hpp"
 #include "core/logger.hpp"
 #include "core/process.hpp"
-#include "core/secret.hpp"
 #include "core/type_ids.hpp"
+#include "gateway/ingest_auth.hpp"
 #include "gateway/routes.hpp"
 
 namespace flux::gateway {
@@ -66,9 +66,11 @@ bool json_type(const std::string& content_type) {
 http::response<http::string_body>
 answer(const http::request<http::string_body>& req, ingest_outcome out,
        const std::string& room) {
-  if (out.status == http::status::unauthorized
-      || out.status == http::status::forbidden)
-    log::warn("ingest", "rejected: bad credentials", {{"room", room}});
+  if (!out.reason.empty()) // refused credentials; never the token
+    log::warn("ingest", "rejected: bad credentials",
+              {{"room", valid_room_name(room) ? room : "(not a room name)"},
+               {"reason", out.reason},
+               {"sub", out.sub.empty() ? "(unknown)" : out.sub}});
   auto res = make_response(req, out.status, std::move(out.body),
                            "application/json");
   if (out.status == http::status::unauthorized)
@@ -110,18 +112,20 @@ std::string room_of(std::string_view target) {
 
 ingest_outcome check_ingest_head(const ingest_options& opts,
                                  const std::string& room,
-                                 std::string_view authorization) {
-  if (opts.token.empty())
+                                 std::string_view authorization,
+                                 int64_t now_ms) {
+  if (!ingest_enabled(opts))
     return problem(http::status::not_found,
-                   "webhook ingest is disabled: set ingest.token (and "
-                   "declare ingest.rooms) to enable POST /ingest/{room}");
-  if (authorization.empty())
-    return problem(http::status::unauthorized,
-                   "missing Authorization: Bearer <token>");
-  constexpr std::string_view prefix = "Bearer ";
-  if (authorization.substr(0, prefix.size()) != prefix
-      || !same_secret(authorization.substr(prefix.size()), opts.token))
-    return problem(http::status::forbidden, "wrong ingest token");
+                   "webhook ingest is disabled: set ingest.token or an auth.* "
+                   "key (and declare ingest.rooms) to enable POST "
+                   "/ingest/{room}");
+  auto caller = authorize_ingest(opts, room, authorization, now_ms);
+  if (caller.status != http::status::ok) {
+    auto out = problem(caller.status, caller.error);
+    out.reason = std::move(caller.reason);
+    out.sub = std::move(caller.sub);
+    return out;
+  }
   if (!valid_room_name(room))
     return problem(http::status::bad_request,
                    "the path's room is not a valid room name (1-64 chars of "
@@ -131,7 +135,9 @@ ingest_outcome check_ingest_head(const ingest_options& opts,
                    "room '" + room + "' does not accept ingest: declare it in "
                    "ingest.rooms as \"" + room + ":snapshot\" or \"" + room
                    + ":stream\"");
-  return {};
+  ingest_outcome ok;
+  ok.sub = std::move(caller.sub);
+  return ok;
 }
 
 namespace {
@@ -226,8 +232,8 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
                             const std::string& authorization,
                             const std::string& content_type,
                             const std::string& body, int64_t now) {
-  if (auto head = check_ingest_head(opts, room, authorization);
-      head.status != http::status::ok)
+  auto head = check_ingest_head(opts, room, authorization, now);
+  if (head.status != http::status::ok)
     return head;
   const ingest_room* decl = declared_room(opts, room);
   if (!content_type.empty()
@@ -260,6 +266,7 @@ ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
   }
   out.status = http::status::accepted;
   out.body = accepted_body(room, out.events);
+  out.sub = std::move(head.sub);
   return out;
 }
 
@@ -270,7 +277,7 @@ refuse_ingest_early(const ingest_options& opts, ingest_backlog& backlog,
   if (req.method() != http::verb::post)
     return method_not_allowed(req);
   auto room = room_of(req.target());
-  auto head = check_ingest_head(opts, room, authorization);
+  auto head = check_ingest_head(opts, room, authorization, now_ms());
   if (head.status != http::status::ok)
     return answer(req, std::move(head), room);
   if (!json_type(std::string{req[http::field::content_type]}))
@@ -337,12 +344,12 @@ ingest_pump(ingest_pump_actor::pointer self, bus_actor bus,
 http::response<http::string_body>
 handle_ingest(const ingest_options& opts, const ingest_pump_actor& pump,
               ingest_backlog& backlog,
-              const http::request<http::string_body>& req) {
+              const http::request<http::string_body>& req,
+              std::string_view authorization) {
   if (req.method() != http::verb::post)
     return method_not_allowed(req);
   auto room = room_of(req.target());
-  auto out = check_ingest(opts, room,
-                          std::string{req[http::field::authorization]},
+  auto out = check_ingest(opts, room, std::string{authorization},
                           std::string{req[http::field::content_type]},
                           req.body(), now_ms());
   if (out.status != http::status::accepted)
@@ -364,7 +371,8 @@ handle_ingest(const ingest_options& opts, const ingest_pump_actor& pump,
   for (auto& e : out.events) // in order: one sender, one receiver
     caf::anon_send(pump, atom::publish_v, std::move(e));
   log::debug("ingest", "accepted events",
-             {{"room", room}, {"count", std::to_string(n)}});
+             {{"room", room}, {"count", std::to_string(n)},
+              {"sub", out.sub.empty() ? "(static token)" : out.sub}});
   return answer(req, std::move(out), room);
 }
 

@@ -21,8 +21,9 @@
 // `id` and `ts` may be left out too (a random id, the arrival time), though
 // producers that retry should send ids so the rooms deduplicate them.
 //
-// - Authentication: `Authorization: Bearer <ingest.token>`. With no token
-//   configured the endpoint is disabled (404 saying so).
+// - Authentication: `Authorization: Bearer <ingest.token>`, or a JWT whose
+//   `ingest` claim covers the room (gateway/ingest_auth.hpp). With neither a
+//   static token nor an auth.* key the endpoint is disabled (404 saying so).
 // - Only rooms declared in `ingest.rooms` ("name:snapshot", "name:stream")
 //   accept events: a snapshot room takes snapshot and status events, a
 //   stream room update (with key) and status events.
@@ -52,23 +53,29 @@ struct ingest_outcome {
   http::status status = http::status::ok;
   std::string body;                // JSON answer
   std::vector<event> events;       // to publish (empty unless 202)
+  std::string reason;              // refused credentials: why, for the log
+  std::string sub;                 // the JWT's subject, when there is one
 };
 
 // What the headers alone decide: the token (`authorization` as sent, exactly
-// "Bearer <token>") and the room. status ok when the body may be read.
+// "Bearer <token>", gateway/bearer.hpp) and the room. status ok when the
+// body may be read. `now_ms` for a JWT's exp and nbf.
 ingest_outcome check_ingest_head(const ingest_options& opts,
                                  const std::string& room,
-                                 std::string_view authorization);
+                                 std::string_view authorization,
+                                 int64_t now_ms);
 
 // Answers a request to /ingest/… that is refused on its headers (method,
 // token, room, content type, a full backlog), or nothing when its body may
-// be read. `authorization` is the header's raw value (Beast trims it).
+// be read. `authorization` is the header's raw value (http_session keeps it
+// before Beast trims it).
 std::optional<http::response<http::string_body>>
 refuse_ingest_early(const ingest_options& opts, ingest_backlog& backlog,
                     const http::request<http::string_body>& req,
                     std::string_view authorization);
 
-// Validates one request without side effects.
+// Validates one request without side effects (`now`: ms, for ts and a
+// JWT's expiry).
 ingest_outcome check_ingest(const ingest_options& opts, const std::string& room,
                             const std::string& authorization,
                             const std::string& content_type,
@@ -86,10 +93,11 @@ ingest_pump(ingest_pump_actor::pointer self, bus_actor bus,
 
 // Answers POST /ingest/{room}: validates, publishes through `pump` (counted
 // in `backlog` until the bus has taken the events), and returns the
-// response.
+// response. `authorization` as for refuse_ingest_early.
 http::response<http::string_body>
 handle_ingest(const ingest_options& opts, const ingest_pump_actor& pump,
               ingest_backlog& backlog,
-              const http::request<http::string_body>& req);
+              const http::request<http::string_body>& req,
+              std::string_view authorization);
 
 } // namespace flux::gateway

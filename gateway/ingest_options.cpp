@@ -10,7 +10,9 @@ namespace flux::gateway {
 void add_options(caf::config_option_set& set, ingest_options& opts) {
   caf::config_option_adder{set, "ingest"}
     .add(opts.token, "token",
-         "bearer token for POST /ingest/{room} (empty: ingest disabled)")
+         "static bearer token for POST /ingest/{room}, sent as exactly "
+         "'Authorization: Bearer <token>'; JWTs with an `ingest` claim are "
+         "accepted too when auth.* has a key (neither: ingest disabled)")
     .add(opts.max_body_bytes, "max-body-bytes", "largest ingest request")
     .add(opts.max_events, "max-events", "events per ingest request")
     .add(opts.max_inflight_events, "max-inflight-events",
@@ -22,6 +24,13 @@ void add_options(caf::config_option_set& set, ingest_options& opts) {
 
 void check_options(const ingest_options& opts,
                    std::vector<std::string>& errors) {
+  // A token with white space could never be sent exactly (gateway/bearer.hpp).
+  bool visible = true;
+  for (unsigned char c : opts.token)
+    visible = visible && c >= 0x21 && c <= 0x7e;
+  need(errors, visible,
+       "ingest.token must be visible ASCII, without spaces (it is sent as "
+       "'Bearer <token>')");
   need(errors,
        opts.max_body_bytes >= 256 && opts.max_body_bytes <= (64u << 20),
        "ingest.max-body-bytes must be between 256 and 67108864");

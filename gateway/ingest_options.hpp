@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/config_option_set.hpp>
 
+#include "auth/access_policy.hpp"
 #include "core/actors.hpp"
 #include "rooms/room_core.hpp"
 
@@ -18,7 +20,7 @@ struct ingest_room {
 };
 
 struct ingest_options {
-  std::string token; // empty: the endpoint is disabled
+  std::string token; // static token; empty: only JWTs (when auth.* has keys)
   size_t max_body_bytes = 1 << 20;
   size_t max_events = 1000;
   size_t max_inflight_events = 1000; // not yet routed to their rooms
@@ -30,6 +32,9 @@ struct ingest_options {
   std::vector<std::string> rooms;
   std::vector<ingest_room> parsed_rooms;
   bus_actor bus;
+  // Verifies JWTs with an `ingest` claim (auth.*; set by whoever starts the
+  // gateway). Null or without keys: only the static token.
+  std::shared_ptr<const auth::access_policy> access;
 };
 
 void add_options(caf::config_option_set& set, ingest_options& opts);

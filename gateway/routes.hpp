@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "gateway/beast.hpp"
 #include "gateway/context.hpp"
@@ -14,8 +15,11 @@ namespace flux::gateway {
 using response = http::response<http::string_body>;
 using responder = std::function<void(response)>;
 
+// `authorization`: the raw Authorization value as http_session keeps it
+// (gateway/bearer.hpp), read before route returns.
 void route(const std::shared_ptr<context>& ctx,
-           const http::request<http::string_body>& req, responder respond);
+           const http::request<http::string_body>& req,
+           std::string_view authorization, responder respond);
 
 // {"error": "<err as text>"}, escaped (CAF puts quotes and whatever the
 // failing actor said into the text): the 503 body of /stats and /metrics.

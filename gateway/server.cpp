@@ -24,6 +24,7 @@ uint16_t server::start() {
   if (ctx_->opts.ingest.bus)
     ctx_->ingest_pump = ctx_->sys.spawn(ingest_pump, ctx_->opts.ingest.bus,
                                         ctx_->directory, ctx_->backlog);
+  log_ops_mode(ctx_->ops, ctx_->opts.bind);
   listener_->run();
   for (size_t i = 0; i < ctx_->opts.io_threads; ++i)
     threads_.emplace_back([this] { ioc_.run(); });
