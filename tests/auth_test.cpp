@@ -4,13 +4,11 @@
 // (tests/node/auth.test.mjs).
 #include <doctest/doctest.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "auth/access_policy.hpp"
 #include "auth/jwt_token.hpp"
 #include "auth/room_patterns.hpp"
 #include "auth/token_verifier.hpp"
+#include "jwt_test_support.hpp"
 
 using namespace flux::auth;
 
@@ -18,34 +16,11 @@ namespace {
 
 const std::string secret = "0123456789abcdef0123456789abcdef!";
 
-std::string b64url(const std::string& in) {
-  static const char* abc =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(abc[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0)
-    out.push_back(abc[(acc << (6 - bits)) & 63]);
-  return out;
-}
+using flux::tests::b64url;
 
 std::string hs256(const std::string& header, const std::string& payload,
                   const std::string& key = secret) {
-  auto input = b64url(header) + "." + b64url(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-       &len);
-  return input + "." + b64url(std::string(reinterpret_cast<char*>(mac), len));
+  return flux::tests::hs256_token(header, payload, key);
 }
 
 const int64_t now_s = 1'800'000'000;

@@ -6,47 +6,21 @@
 
 #include <string>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "core/utf8.hpp"
 #include "gateway/bearer.hpp"
 #include "gateway/ingest.hpp"
 #include "gateway/ingest_auth.hpp"
+#include "jwt_test_support.hpp"
 
 using namespace flux;
 
 namespace {
 
-std::string b64url(const std::string& in) {
-  static const char* abc =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(abc[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0)
-    out.push_back(abc[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
 const std::string jwt_secret = "ingest-test-secret-0123456789abcdef";
 
 std::string hs256(const std::string& payload) {
-  auto input = b64url(R"({"alg":"HS256","typ":"JWT"})") + "." + b64url(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), jwt_secret.data(), static_cast<int>(jwt_secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-       &len);
-  return input + "." + b64url(std::string(reinterpret_cast<char*>(mac), len));
+  return tests::hs256_token(R"({"alg":"HS256","typ":"JWT"})", payload,
+                            jwt_secret);
 }
 
 const int64_t now_s = 1'800'000'000;

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
-import { startFlux } from './lib/flux.mjs';
+import { startFlux, bounded } from './lib/flux.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE_DIR = process.env.FLUX_SOURCE_DIR ?? path.resolve(HERE, '../..');
@@ -276,14 +276,3 @@ describe('dashboard with tokens in Chromium', { timeout: 180000 }, () => {
     assert.deepEqual(pageErrors, []);
   });
 });
-
-async function bounded(promise, ms, onTimeout = () => {}) {
-  if (!promise) return;
-  let timer;
-  const timedOut = await Promise.race([
-    promise.then(() => false, () => false),
-    new Promise((resolve) => { timer = setTimeout(() => resolve(true), ms); }),
-  ]);
-  clearTimeout(timer);
-  if (timedOut) onTimeout();
-}

@@ -12,7 +12,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { startFlux } from './lib/flux.mjs';
+import { startFlux, bounded } from './lib/flux.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE_DIR = process.env.FLUX_SOURCE_DIR ?? path.resolve(HERE, '../..');
@@ -335,17 +335,6 @@ describe('dashboard in Chromium', { timeout: 180000 }, () => {
   });
 });
 
-// Resolves when `promise` settles or after `ms` (then runs `onTimeout`).
-async function bounded(promise, ms, onTimeout = () => {}) {
-  if (!promise) return;
-  let timer;
-  const timedOut = await Promise.race([
-    promise.then(() => false, () => false),
-    new Promise((resolve) => { timer = setTimeout(() => resolve(true), ms); }),
-  ]);
-  clearTimeout(timer);
-  if (timedOut) onTimeout();
-}
 
 // Stops a flux started here: SIGTERM, then SIGKILL if it does not exit in time.
 async function stopFlux(f) {

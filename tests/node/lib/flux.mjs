@@ -158,3 +158,15 @@ export async function getJson(url) {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 }
+
+// Resolves when `promise` settles or after `ms` (then runs `onTimeout`).
+export async function bounded(promise, ms, onTimeout = () => {}) {
+  if (!promise) return;
+  let timer;
+  const timedOut = await Promise.race([
+    promise.then(() => false, () => false),
+    new Promise((resolve) => { timer = setTimeout(() => resolve(true), ms); }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) onTimeout();
+}
