@@ -95,7 +95,7 @@ void client::on_handshake(beast::error_code ec) {
     if (g_opts->auth_tokens.empty())
       send_subscribes();
     else
-      auth_pending_ = true; // auth once `hello` came, then subscribe
+      start_auth(); // client_auth.cpp
   }
   // socketio: wait for the Engine.IO open packet, then CONNECT.
   if (hbuf_.size() > 0) {

@@ -49,6 +49,7 @@ private:
   void on_message(const char* p, size_t n);
   // --auth-token-file (client_auth.cpp): the auth request once `hello`
   // came, the subscribes once `authed`; true if the client ended.
+  void start_auth();
   bool auth_step(const char* p, size_t n, const scan_result& r);
   void send_auth();
   // An error frame before the snapshot (a refused token, a forbidden room):

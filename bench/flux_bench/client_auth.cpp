@@ -1,6 +1,8 @@
 // The client's side of the token protocol (docs/protocol.md, "auth"): with
 // --auth-token-file a native client waits for `hello`, sends
-// {"op":"auth","token":…,"id":0}, and subscribes once `authed` answers it.
+// {"op":"auth","token":…,"id":0}, and subscribes once `authed` answers it
+// (--auth-send=connect: without waiting for hello; pipelined: auth and
+// subscribe at once, as the protocol allows).
 // A refusal (`unauthorized`, `token_expired`) fails the client and is
 // counted by its code; so does a `forbidden` subscribe in churn.
 #include "flux_bench/client.hpp"
@@ -11,6 +13,17 @@
 
 namespace flux_bench {
 
+// At the end of the handshake; --auth-send says what goes now.
+void client::start_auth() {
+  auth_pending_ = true;
+  auto& when = g_opts->auth_send;
+  if (when == "hello")
+    return; // auth_step() sends it once `hello` came
+  send_auth();
+  if (when == "pipelined")
+    send_subscribes();
+}
+
 bool client::auth_step(const char* p, size_t n, const scan_result& r) {
   if (r.hello && t_auth_ == 0)
     send_auth();
@@ -18,7 +31,8 @@ bool client::auth_step(const char* p, size_t n, const scan_result& r) {
     auth_pending_ = false;
     w_.st.auth_us.record(mono_us() - t_auth_);
     ++w_.st.auth_ok;
-    send_subscribes();
+    if (g_opts->auth_send != "pipelined")
+      send_subscribes();
     return false;
   }
   if (r.errors > 0 && t_auth_ != 0) {

@@ -49,6 +49,9 @@ R"(flux-bench: WebSocket load generator for Flux and Socket.IO servers
                            {"op":"auth","token":<line i mod N>} after `hello`
                            and subscribes once `authed` (a refusal fails the
                            client); connect->snapshot then includes auth
+  --auth-send=hello        when: hello (as above), connect (right after the
+                           handshake, subscribe once authed) or pipelined
+                           (auth and subscribe together after the handshake)
   --quiet                  no progress lines on stderr
 )";
 }
@@ -85,12 +88,19 @@ bool set_option(options& o, const std::string& key, const std::string& val) {
   else if (key == "sio-snapshot") o.sio_snapshot = val;
   else if (key == "sio-subscribe") o.sio_subscribe = val;
   else if (key == "auth-token-file") o.auth_token_file = val;
+  else if (key == "auth-send") o.auth_send = val;
   else return false;
   return true;
 }
 
 // The tokens of --auth-token-file, one a line (blank lines skipped).
 bool load_tokens(options& o) {
+  if (o.auth_send != "hello" && o.auth_send != "connect"
+      && o.auth_send != "pipelined") {
+    std::cerr << "flux-bench: --auth-send must be hello, connect or "
+                 "pipelined\n";
+    return false;
+  }
   if (o.auth_token_file.empty())
     return true;
   if (o.protocol != "native") {

@@ -42,6 +42,10 @@ struct options {
   // i mod N ({"op":"auth"} after `hello`) and subscribes once `authed`.
   std::string auth_token_file;
   std::vector<std::string> auth_tokens;
+  // When the auth request goes: hello (once `hello` came; subscribe once
+  // `authed`), connect (right after the handshake; subscribe once
+  // `authed`), pipelined (auth and subscribe right after the handshake).
+  std::string auth_send = "hello";
 };
 
 // Fills o from argv, then the defaults that depend on other options.

@@ -47,7 +47,8 @@ std::string auth_json(const options& o, const worker_stats& total) {
   if (o.auth_tokens.empty())
     return "null";
   std::ostringstream j;
-  j << "{\"tokens\":" << o.auth_tokens.size() << ",\"authed\":"
+  j << "{\"tokens\":" << o.auth_tokens.size() << ",\"send\":\""
+    << o.auth_send << "\",\"authed\":"
     << total.auth_ok << ",\"refused\":" << total.auth_refused
     << ",\"auth_ms\":" << hist_ms_json(total.auth_us) << "}";
   return j.str();
