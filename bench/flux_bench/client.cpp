@@ -91,8 +91,12 @@ void client::on_handshake(beast::error_code ec) {
   w_.connected_count.fetch_add(1, std::memory_order_relaxed);
   w_.st.connect_us.record(t_connected_ - t_start_);
   connect_done();
-  if (g_opts->protocol == "native")
-    send_subscribes();
+  if (g_opts->protocol == "native") {
+    if (g_opts->auth_tokens.empty())
+      send_subscribes();
+    else
+      start_auth(); // client_auth.cpp
+  }
   // socketio: wait for the Engine.IO open packet, then CONNECT.
   if (hbuf_.size() > 0) {
     std::string early = beast::buffers_to_string(hbuf_.data());
@@ -297,6 +301,10 @@ void client::on_message(const char* p, size_t n) {
     ++w_.st.messages;
   }
   w_.st.server_errors += r.errors;
+  if (auth_pending_ && auth_step(p, size, r))
+    return;
+  if (churn_ && !ready_ && r.errors > 0 && g_opts->protocol == "native")
+    return refused("error frame before the snapshot", p, size);
 
   if (r.eio_ping)
     send("3");

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "flux_bench/message_scan.hpp"
 #include "flux_bench/net.hpp"
 #include "flux_bench/worker.hpp"
 
@@ -46,6 +47,14 @@ private:
   // The connection ended (a close frame, an error or the end of stream).
   void on_end(const std::string& why);
   void on_message(const char* p, size_t n);
+  // --auth-token-file (client_auth.cpp): the auth request once `hello`
+  // came, the subscribes once `authed`; true if the client ended.
+  void start_auth();
+  bool auth_step(const char* p, size_t n, const scan_result& r);
+  void send_auth();
+  // An error frame before the snapshot (a refused token, a forbidden room):
+  // a churn client fails with the frame's code.
+  void refused(const std::string& what, const char* p, size_t n);
   void fail(std::string why);
   void churn_finished(bool ok);
   void close_now();
@@ -68,6 +77,8 @@ private:
   bool connected_ = false;
   bool ready_ = false;
   size_t snapshots_ = 0;
+  bool auth_pending_ = false; // a token to present, not yet `authed`
+  int64_t t_auth_ = 0;        // the auth request was sent
   int64_t t_start_ = 0;
   int64_t t_connected_ = 0;
   int64_t t_sub_ = 0;

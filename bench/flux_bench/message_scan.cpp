@@ -34,9 +34,24 @@ void scan_native(const char* b, const char* e, int64_t now_real,
       ++r.errors;
     } else if (is("hello")) {
       r.hello = true;
+    } else if (is("authed")) {
+      r.authed = true;
     }
     p = next;
   }
+}
+
+std::string error_code(const char* b, const char* e) {
+  static constexpr std::string_view code_key = "\"code\":\"";
+  const char* err = find(b, e, "\"type\":\"error\"");
+  // Flux writes "type" first, then "id", then "code".
+  const char* c = find(err ? err : b, e, code_key);
+  if (!c)
+    return "?";
+  const char* v = c + code_key.size();
+  const char* q = static_cast<const char*>(
+    std::memchr(v, '"', static_cast<size_t>(e - v)));
+  return q && q - v <= 64 ? std::string(v, q) : "?";
 }
 
 void scan_socketio(const char* b, const char* e, int64_t now_real,

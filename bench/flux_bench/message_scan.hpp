@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "flux_bench/options.hpp"
@@ -17,6 +18,7 @@ struct scan_result {
   size_t subscribed = 0;
   size_t errors = 0;
   bool hello = false;
+  bool authed = false;
   // socketio
   bool eio_open = false;
   bool sio_connected = false;
@@ -37,6 +39,9 @@ void scan_native(const char* b, const char* e, int64_t now_real,
 void scan_socketio(const char* b, const char* e, int64_t now_real,
                    bool measuring, const options& o, worker_stats& st,
                    scan_result& r);
+
+// The "code" of the first error frame in [b, e) ("?" if none is found).
+std::string error_code(const char* b, const char* e);
 
 // needle in [b, e), or nullptr.
 inline const char* find(const char* b, const char* e, std::string_view needle) {

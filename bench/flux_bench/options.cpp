@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
 
 namespace flux_bench {
@@ -44,6 +45,13 @@ R"(flux-bench: WebSocket load generator for Flux and Socket.IO servers
                            servers' bench sources wait for it to start)
   --await-events=S         after that, wait up to S s for the first event
                            before the warm-up
+  --auth-token-file=PATH   native: one token (JWT) per line; client i sends
+                           {"op":"auth","token":<line i mod N>} after `hello`
+                           and subscribes once `authed` (a refusal fails the
+                           client); connect->snapshot then includes auth
+  --auth-send=hello        when: hello (as above), connect (right after the
+                           handshake, subscribe once authed) or pipelined
+                           (auth and subscribe together after the handshake)
   --quiet                  no progress lines on stderr
 )";
 }
@@ -79,7 +87,39 @@ bool set_option(options& o, const std::string& key, const std::string& val) {
   else if (key == "sio-event") o.sio_event = val;
   else if (key == "sio-snapshot") o.sio_snapshot = val;
   else if (key == "sio-subscribe") o.sio_subscribe = val;
+  else if (key == "auth-token-file") o.auth_token_file = val;
+  else if (key == "auth-send") o.auth_send = val;
   else return false;
+  return true;
+}
+
+// The tokens of --auth-token-file, one a line (blank lines skipped).
+bool load_tokens(options& o) {
+  if (o.auth_send != "hello" && o.auth_send != "connect"
+      && o.auth_send != "pipelined") {
+    std::cerr << "flux-bench: --auth-send must be hello, connect or "
+                 "pipelined\n";
+    return false;
+  }
+  if (o.auth_token_file.empty())
+    return true;
+  if (o.protocol != "native") {
+    std::cerr << "flux-bench: --auth-token-file needs --protocol=native\n";
+    return false;
+  }
+  std::ifstream in{o.auth_token_file};
+  std::string line;
+  while (in && std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+      line.pop_back();
+    if (!line.empty())
+      o.auth_tokens.push_back(line);
+  }
+  if (o.auth_tokens.empty()) {
+    std::cerr << "flux-bench: no token in --auth-token-file="
+              << o.auth_token_file << "\n";
+    return false;
+  }
   return true;
 }
 
@@ -108,7 +148,7 @@ bool finish_options(options& o) {
   if (o.deadline_s <= 0)
     o.deadline_s = o.connect_timeout_s + o.await_events_s + o.warmup_s
                    + o.duration_s + 15;
-  return true;
+  return load_tokens(o);
 }
 
 } // namespace

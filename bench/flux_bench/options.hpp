@@ -38,6 +38,14 @@ struct options {
   bool quiet = false;
   std::string ready_file;      // created once every client is ready
   double await_events_s = 0;   // then wait for events to flow, at most this
+  // --auth-token-file: one token per line; client i presents token
+  // i mod N ({"op":"auth"} after `hello`) and subscribes once `authed`.
+  std::string auth_token_file;
+  std::vector<std::string> auth_tokens;
+  // When the auth request goes: hello (once `hello` came; subscribe once
+  // `authed`), connect (right after the handshake; subscribe once
+  // `authed`), pipelined (auth and subscribe right after the handshake).
+  std::string auth_send = "hello";
 };
 
 // Fills o from argv, then the defaults that depend on other options.

@@ -41,6 +41,19 @@ rates derive(const options& o, const worker_stats& total,
   return r;
 }
 
+// --auth-token-file: how many tokens, accepted and refused, and the time
+// from the auth request to `authed`; null without tokens.
+std::string auth_json(const options& o, const worker_stats& total) {
+  if (o.auth_tokens.empty())
+    return "null";
+  std::ostringstream j;
+  j << "{\"tokens\":" << o.auth_tokens.size() << ",\"send\":\""
+    << o.auth_send << "\",\"authed\":"
+    << total.auth_ok << ",\"refused\":" << total.auth_refused
+    << ",\"auth_ms\":" << hist_ms_json(total.auth_us) << "}";
+  return j.str();
+}
+
 // The JSON line up to the histograms: the clients' side.
 std::string client_fields(const options& o, const worker_stats& total,
                           const run_figures& f, const rates& r) {
@@ -83,7 +96,8 @@ std::string client_fields(const options& o, const worker_stats& total,
     << ",\"latency_negative\":" << total.latency_us.negative()
     << ",\"connect_ms\":" << hist_ms_json(total.connect_us)
     << ",\"snapshot_ms\":" << hist_ms_json(total.snapshot_us)
-    << ",\"subscribe_to_snapshot_ms\":" << hist_ms_json(total.sub_snap_us);
+    << ",\"subscribe_to_snapshot_ms\":" << hist_ms_json(total.sub_snap_us)
+    << ",\"auth\":" << auth_json(o, total);
   return j.str();
 }
 
@@ -134,18 +148,28 @@ double server_cpu_pct(const run_window& w) {
            ? w.server_cpu_s / w.window_s * 100 : -1;
 }
 
+std::string auth_note(const options& o, const worker_stats& total) {
+  if (o.auth_tokens.empty())
+    return "";
+  return "; auth: " + std::to_string(total.auth_ok) + " authed, "
+         + std::to_string(total.auth_refused) + " refused, auth->authed p50 "
+         + num(total.auth_us.quantile(0.5) / 1000, 2) + " ms p99 "
+         + num(total.auth_us.quantile(0.99) / 1000, 2) + " ms";
+}
+
 void print_churn_line(const options& o, const worker_stats& total,
                       const run_figures& f) {
   std::printf(
     "flux-bench %s churn: %" PRIu64 " started at %.0f/s, %" PRIu64
     " completed, %" PRIu64 " failed, %" PRIu64 " skipped; snapshot p50 %.2f ms"
-    " p99 %.2f ms p99.9 %.2f ms; server RSS %.1f MB, CPU %.0f%%\n",
+    " p99 %.2f ms p99.9 %.2f ms; server RSS %.1f MB, CPU %.0f%%%s\n",
     o.protocol.c_str(), total.churn_started, o.churn_rate, total.churn_done,
     total.churn_failed, total.churn_skipped,
     total.snapshot_us.quantile(0.5) / 1000,
     total.snapshot_us.quantile(0.99) / 1000,
     total.snapshot_us.quantile(0.999) / 1000,
-    static_cast<double>(f.window.rss_end) / 1024.0, server_cpu_pct(f.window));
+    static_cast<double>(f.window.rss_end) / 1024.0, server_cpu_pct(f.window),
+    auth_note(o, total).c_str());
 }
 
 void print_stream_line(const options& o, const worker_stats& total,

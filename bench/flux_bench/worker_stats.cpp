@@ -23,6 +23,9 @@ void worker_stats::add(const worker_stats& s) {
   connect_us.merge(s.connect_us);
   snapshot_us.merge(s.snapshot_us);
   sub_snap_us.merge(s.sub_snap_us);
+  auth_us.merge(s.auth_us);
+  auth_ok += s.auth_ok;
+  auth_refused += s.auth_refused;
   churn_started += s.churn_started;
   churn_done += s.churn_done;
   churn_failed += s.churn_failed;

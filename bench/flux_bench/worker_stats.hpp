@@ -31,6 +31,10 @@ struct worker_stats {
   histogram connect_us;   // connect start -> handshake done
   histogram snapshot_us;  // connect start -> last snapshot
   histogram sub_snap_us;  // subscribe sent -> last snapshot
+  // --auth-token-file
+  histogram auth_us;      // auth request sent -> authed
+  uint64_t auth_ok = 0;
+  uint64_t auth_refused = 0;
   // churn
   uint64_t churn_started = 0;
   uint64_t churn_done = 0;

@@ -57,3 +57,43 @@ test('flux-bench measures delivery and latency from the bench source', { timeout
     await flux.stop();
   }
 });
+
+// Churn with tokens (flux-bench --auth-token-file, the issue 13 benchmark):
+// every client authenticates before it subscribes to a room that needs the
+// token; a bad token and no token are counted as failures with their code.
+test('flux-bench churn presents tokens; refusals are failures', { timeout: 30000 }, async () => {
+  const { SignJWT } = await import('jose');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const secret = 'flux-bench-smoke-secret-0123456789abcdef';
+  const dir = mkdtempSync(path.join(tmpdir(), 'flux-bench-auth-'));
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (key, i) => new SignJWT({ rooms: ['bench.*'] }).setProtectedHeader({ alg: 'HS256' })
+    .setSubject(`u${i}`).setIssuedAt(now).setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(key));
+  const good = path.join(dir, 'good.tokens');
+  const bad = path.join(dir, 'bad.tokens');
+  writeFileSync(good, (await Promise.all([0, 1, 2].map((i) => sign(secret, i)))).join('\n') + '\n');
+  writeFileSync(bad, await sign('another-secret-of-at-least-32-bytes!!', 0) + '\n');
+  const flux = await startFlux(['--bench.rate=100', '--bench.rooms=1',
+    `--auth.jwt-secret=${secret}`, '--auth.anonymous-rooms=["weather.*"]']);
+  const churn = async (extra) => JSON.parse((await runBench([`--port=${flux.port}`, '--mode=churn',
+    '--churn-rate=40', '--duration=1', '--deadline=15', '--quiet', ...extra], 25000)).split('\n')[0]);
+  try {
+    const ok = await churn([`--auth-token-file=${good}`]);
+    assert.ok(ok.churn.completed > 0 && ok.churn.failed === 0, JSON.stringify(ok.churn));
+    assert.equal(ok.auth.authed, ok.churn.completed);
+    assert.equal(ok.auth.refused, 0);
+    assert.equal(ok.auth.auth_ms.samples, ok.churn.completed);
+    const refused = await churn([`--auth-token-file=${bad}`]);
+    assert.equal(refused.churn.completed, 0);
+    assert.equal(refused.auth.refused, refused.churn.failed);
+    assert.deepEqual(Object.keys(refused.fail_reasons), ['auth refused: unauthorized']);
+    const anonymous = await churn([]);
+    assert.equal(anonymous.churn.completed, 0);
+    assert.deepEqual(Object.keys(anonymous.fail_reasons), ['error frame before the snapshot: forbidden']);
+  } finally {
+    await flux.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
