@@ -87,11 +87,16 @@ struct session_state {
   actor_counters counters;
   uint64_t requests = 0;
   uint64_t errors = 0;
-  // Authentication (session_auth.hpp): the accepted token's identity; timers
-  // of an older token carry an older generation.
+  // Authentication (session_auth.hpp): the accepted token's identity, and
+  // when its steps are due (-1: not), served by one timer at a time.
   bool authed = false;
   auth::identity who;
-  uint64_t auth_gen = 0;
+  int64_t warn_at_ms = -1;     // token_expiring
+  int64_t expire_at_ms = -1;   // token_expired
+  int64_t grace_at_ms = -1;    // the 4001 close after token_expired
+  int64_t deadline_at_ms = -1; // auth.required: no token by then
+  int64_t auth_timer_at_ms = -1;
+  uint64_t auth_gen = 0;       // the armed timer's generation
   size_t auth_failures = 0;
   bool token_expired = false; // token_expired sent, the grace running
   bool announce_authed = false; // Socket.IO: `authed` after CONNECT's answer

@@ -16,12 +16,35 @@ namespace {
 
 using namespace delivery;
 
-enum stage : int32_t { warn = 0, expired = 1, grace_over = 2, deadline = 3 };
+// A timer holds the session alive until it fires (CAF keeps a strong
+// reference), so one closed before its token's exp would linger that long:
+// the one armed timer fires at most this far ahead and is re-armed.
+constexpr int64_t max_timer_ms = 30000;
 
-void at(self_ptr self, int64_t when_ms, uint64_t gen, int32_t s) {
-  auto delay = std::max<int64_t>(when_ms - now_ms(), 0);
-  self->delayed_send(self, std::chrono::milliseconds{delay}, atom::expire_v,
-                     gen, s);
+// Arms the timer for the earliest step due, unless one fires before it.
+void arm(self_ptr self) {
+  auto& st = self->state;
+  int64_t next = -1;
+  for (auto at : {st.warn_at_ms, st.expire_at_ms, st.grace_at_ms,
+                  st.deadline_at_ms})
+    if (at >= 0 && (next < 0 || at < next))
+      next = at;
+  if (next < 0)
+    return;
+  auto now = now_ms();
+  next = std::min(std::max(next, now), now + max_timer_ms);
+  if (st.auth_timer_at_ms >= 0 && st.auth_timer_at_ms <= next)
+    return;
+  st.auth_timer_at_ms = next;
+  self->delayed_send(self, std::chrono::milliseconds{next - now},
+                     atom::expire_v, ++st.auth_gen, int32_t{0});
+}
+
+bool due(int64_t& at, int64_t now) {
+  if (at < 0 || at > now)
+    return false;
+  at = -1;
+  return true;
 }
 
 // A refused token: its reason to the client and the log (never the token),
@@ -68,10 +91,11 @@ bool take(self_ptr self, auth::verdict& v, std::string& why) {
   st.who = std::move(v.who);
   st.authed = true;
   st.token_expired = false;
-  auto gen = ++st.auth_gen;
-  auto& o = st.access().options();
-  at(self, st.who.exp_ms - o.refresh_warning_ms, gen, warn);
-  at(self, st.who.exp_ms, gen, expired);
+  st.deadline_at_ms = st.grace_at_ms = -1;
+  st.warn_at_ms = std::max<int64_t>(
+    st.who.exp_ms - st.access().options().refresh_warning_ms, 0);
+  st.expire_at_ms = st.who.exp_ms;
+  arm(self);
   log::info("session", refresh ? "token refreshed" : "authenticated",
             {{"session", st.id}, {"sub", st.who.sub},
              {"exp", std::to_string(st.who.exp_ms / 1000)}});
@@ -84,8 +108,10 @@ bool take(self_ptr self, auth::verdict& v, std::string& why) {
 
 void start(self_ptr self) {
   auto& st = self->state;
-  if (st.access().required())
-    at(self, now_ms() + st.access().options().timeout_ms, 0, deadline);
+  if (st.access().required()) {
+    st.deadline_at_ms = now_ms() + st.access().options().timeout_ms;
+    arm(self);
+  }
   if (!st.opts.query_token.empty()
       && !authenticate(self, st.opts.query_token, "null"))
     close_client(self, close_code::unauthorized,
@@ -160,32 +186,32 @@ bool may_request(self_ptr self) {
   return self->state.authed || !self->state.access().required();
 }
 
-void on_timer(self_ptr self, uint64_t gen, int32_t s) {
+void on_timer(self_ptr self, uint64_t gen, int32_t) {
   auto& st = self->state;
-  if (st.closing)
-    return;
-  if (s == deadline) {
-    if (!st.authed)
-      close_client(self, close_code::unauthorized,
-                   "no token within "
-                     + std::to_string(st.access().options().timeout_ms)
-                     + " ms");
+  if (st.closing || gen != st.auth_gen)
+    return; // a newer timer is armed
+  st.auth_timer_at_ms = -1;
+  auto now = now_ms();
+  auto& o = st.access().options();
+  if (due(st.deadline_at_ms, now) && !st.authed) {
+    close_client(self, close_code::unauthorized,
+                 "no token within " + std::to_string(o.timeout_ms) + " ms");
     return;
   }
-  if (gen != st.auth_gen)
-    return; // a refresh came: its own timers run
-  if (s == warn) {
+  if (due(st.warn_at_ms, now))
     reply(self, "null", protocol::token_expiring_frame(st.who.exp_ms / 1000));
-  } else if (s == expired) {
+  if (due(st.expire_at_ms, now)) {
     st.token_expired = true;
     reply(self, "null",
           protocol::error_frame("null", protocol::code::token_expired,
                                 "the token expired; send a new one"));
-    at(self, now_ms() + st.access().options().expiry_grace_ms, gen,
-       grace_over);
-  } else if (s == grace_over && st.token_expired) {
-    close_client(self, close_code::unauthorized, "token expired");
+    st.grace_at_ms = now + o.expiry_grace_ms;
   }
+  if (due(st.grace_at_ms, now) && st.token_expired) {
+    close_client(self, close_code::unauthorized, "token expired");
+    return;
+  }
+  arm(self);
 }
 
 } // namespace flux::auth_steps

@@ -47,8 +47,9 @@ std::string visible_rooms(self_ptr self, const std::string& rooms_json);
 // With auth.required, only ping and auth before a token was accepted.
 bool may_request(self_ptr self);
 
-// A token timer of generation `gen`: 0 warn, 1 expired, 2 close after the
-// grace, 3 the auth.required deadline.
+// The token timer of generation `gen` (older ones are ignored): carries out
+// every step due (token_expiring, token_expired, the close after the grace,
+// the auth.required deadline) and arms the next.
 void on_timer(self_ptr self, uint64_t gen, int32_t stage);
 
 } // namespace flux::auth_steps
